@@ -1,0 +1,37 @@
+# Status page and outage tracker. `make run` for a laptop demo, `make test` for the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-servers bench soak clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	@bash scripts/run.sh
+
+# The whole suite on the embedded defaults (SQLite, filesystem broker), then again on
+# PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL point at them.
+test: $(STAMP)
+	@$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-servers; \
+	 else echo "TEST_DATABASE_URL not set: skipped the PostgreSQL/Redis run"; fi
+
+test-sqlite: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-sqlite \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+test-servers: $(STAMP)
+	DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL CELERY_BROKER_URL=$$TEST_REDIS_URL \
+		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf var

@@ -1,0 +1,382 @@
+"""Run a validated probe (see probes.spec) against the network: request in, verdict out.
+
+All of the runner's httpx usage lives here. `run_probe` never raises: every problem becomes
+a failed Verdict with a class, the step, what was expected and what was seen, in plain
+words, with every secret (env value) replaced by ***.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from urllib.parse import quote, quote_plus
+
+import httpx
+
+from probes import matchers
+from probes.templating import Renderer, TemplateError, iter_strings, scan
+
+FAILURE_CLASSES = ("timeout", "connect", "tls", "http_status", "assertion", "latency")
+SEEN_LIMIT = 300
+MESSAGE_LIMIT = 600
+MAX_BODY_BYTES = 5 * 1024 * 1024  # a probe checks a health answer, not a download
+SNIPPET_CHARS = 150
+USER_AGENT = "statuspage-probe/1.0"
+_REDACTED = "***"
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    duration_ms: int
+    failure_class: str | None = None
+    step_index: int | None = None
+    step: str | None = None
+    expectation: str | None = None
+    seen: str | None = None
+    message: str = ""
+    steps: list[dict] = field(default_factory=list)  # {"name", "status_code", "ms"} per step run
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class _Failure(Exception):
+    """A step failed in a known way; carries the verdict's class and plain words."""
+
+    def __init__(self, failure_class: str, expectation: str, seen: str) -> None:
+        super().__init__(seen)
+        self.failure_class, self.expectation, self.seen = failure_class, expectation, seen
+
+
+_ssl_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~25 ms of CPU per client; one context serves every client.
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
+
+
+def make_client(max_connections: int = 32) -> httpx.Client:
+    """A client for probes: no proxies/netrc from the environment, no redirects, no shared cookies."""
+    # The client's own jar refuses every cookie, so probes sharing a client can't see each
+    # other's sessions; each run keeps its own jar (see run_probe).
+    no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.Client(
+        trust_env=False,
+        verify=_shared_ssl_context(),
+        follow_redirects=False,
+        cookies=no_cookies,
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+
+
+# ---------------------------------------------------------------- secrets
+
+
+def _env_names(spec: dict) -> set[str]:
+    names = set()
+    for step in spec.get("steps") or []:
+        for text in iter_strings((step or {}).get("request")):
+            names.update(p.name for p in scan(text)[0] if p.env)
+    return names
+
+
+def _secret_forms(values: set[str]) -> list[str]:
+    """Each secret as it may appear in text, JSON, or a URL; longest first so none leaks partly."""
+    forms: set[str] = set()
+    for value in values:
+        if value:
+            forms.update({value, json.dumps(value)[1:-1], quote(value, safe=""), quote(value), quote_plus(value)})
+    forms.discard("")
+    return sorted(forms, key=len, reverse=True)
+
+
+def _redact(text: str, forms: list[str]) -> str:
+    for form in forms:
+        text = text.replace(form, _REDACTED)
+    return text
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------- one probe
+
+
+def run_probe(spec: dict, env: Mapping[str, str], client: httpx.Client) -> Verdict:
+    """Run the probe's steps in order within its time limit. Never raises."""
+    start = time.monotonic()
+    renderer = Renderer(env=env, saved={})
+    steps_run: list[dict] = []
+    index, name = None, None
+    secrets: set[str] = set()
+    try:
+        secrets = {str(env[n]) for n in _env_names(spec) if n in env}
+        deadline = start + spec["timeout_ms"] / 1000
+        cookies = httpx.Cookies()  # this run's session only
+        for index, step in enumerate(spec["steps"]):
+            name = step["name"]
+            entry = {"name": name, "status_code": None, "ms": None}
+            steps_run.append(entry)
+            _run_step(step, renderer, client, cookies, deadline, spec["timeout_ms"], entry)
+    except _Failure as failure:
+        return _failed(failure, start, index, name, steps_run, secrets | _saved_secrets(renderer))
+    except Exception as exc:  # a bug or odd spec must still give a verdict
+        failure = _Failure("connect", "the probe to run", f"probe could not run: {type(exc).__name__}: {exc}")
+        return _failed(failure, start, index, name, steps_run, _all_secrets(env, spec, renderer))
+    total = _ms_since(start)
+    return Verdict(ok=True, duration_ms=total, message=f"All {len(steps_run)} steps passed in {total} ms", steps=steps_run)
+
+
+def _saved_secrets(renderer: Renderer) -> set[str]:
+    # Saved values sent in later requests are often session tokens; short ones (ids) are kept.
+    return {v for v in renderer.used_saved_values if len(v) >= 8} | renderer.used_env_values
+
+
+def _all_secrets(env: Mapping[str, str], spec: object, renderer: Renderer) -> set[str]:
+    try:
+        names = _env_names(spec)  # type: ignore[arg-type]
+    except Exception:
+        names = set(env)  # can't tell which were meant: hide them all
+    return {str(env[n]) for n in names if n in env} | _saved_secrets(renderer)
+
+
+def _failed(failure: _Failure, start: float, index: int | None, name: str | None,
+            steps_run: list[dict], secrets: set[str]) -> Verdict:
+    forms = _secret_forms(secrets)
+    seen = _clip(_redact(failure.seen, forms), SEEN_LIMIT)
+    expectation = _clip(_redact(failure.expectation, forms), SEEN_LIMIT)
+    where = f"Step '{name}'" if name is not None else "The probe"
+    message = _clip(_redact(f"{where} failed: {seen}, expected {expectation}", forms), MESSAGE_LIMIT)
+    for entry in steps_run:
+        entry["name"] = _redact(str(entry["name"]), forms)
+    return Verdict(
+        ok=False, duration_ms=_ms_since(start), failure_class=failure.failure_class,
+        step_index=index, step=_redact(name, forms) if name is not None else None,
+        expectation=expectation, seen=seen, message=message, steps=steps_run,
+    )
+
+
+def _ms_since(start: float) -> int:
+    return round((time.monotonic() - start) * 1000)
+
+
+# ---------------------------------------------------------------- one step
+
+
+def _run_step(step: dict, renderer: Renderer, client: httpx.Client, cookies: httpx.Cookies,
+              deadline: float, timeout_ms: int, entry: dict) -> None:
+    request_spec = step["request"]
+    try:
+        rendered = renderer.render(
+            {part: request_spec.get(part) for part in ("url", "headers", "query", "json", "form", "body")}
+        )
+    except TemplateError as exc:
+        raise _Failure("connect", "every placeholder to be filled", f"request not sent: {exc}") from None
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Failure("timeout", f"all steps within {timeout_ms} ms", "the time limit ran out before this step")
+
+    sent = time.monotonic()
+    try:
+        request = client.build_request(
+            request_spec["method"],
+            rendered["url"],
+            headers=rendered["headers"] or None,
+            params=rendered["query"] or None,  # an empty dict would drop a query in the URL
+            json=rendered["json"] if "json" in request_spec else None,
+            data=rendered["form"] if "form" in request_spec else None,
+            content=rendered["body"].encode() if "body" in request_spec else None,
+            timeout=httpx.Timeout(remaining),  # each I/O wait gets the whole remaining budget
+        )
+        cookies.set_cookie_header(request)
+        response = client.send(request, stream=True, follow_redirects=bool(request_spec.get("follow_redirects")))
+        try:
+            body, truncated = _read_body(response, deadline)
+        finally:
+            response.close()
+    except _Failure:
+        raise
+    except Exception as exc:
+        raise _transport_failure(exc, _ms_since(sent), timeout_ms) from None
+    finally:
+        entry["ms"] = _ms_since(sent)
+    entry["status_code"] = response.status_code
+    cookies.extract_cookies(response)
+    if time.monotonic() > deadline:
+        raise _Failure("timeout", f"all steps within {timeout_ms} ms", f"the answer took until past the limit ({entry['ms']} ms)")
+
+    try:
+        _check_response(step, response, body, truncated, entry["ms"], renderer)
+    except _Failure:
+        raise
+    except Exception as exc:  # e.g. a JSONPath filter comparing a string with a number
+        raise _Failure("assertion", "the checks to run", f"could not check the answer: {type(exc).__name__}: {exc}") from None
+
+
+def _read_body(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"".join(chunks)[:MAX_BODY_BYTES], True
+        if time.monotonic() > deadline:  # a server dripping bytes must not outlast the limit
+            raise httpx.ReadTimeout("the answer was still arriving at the time limit")
+    return b"".join(chunks), False
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    text = str(exc)
+    return "SSL" in text or "CERTIFICATE" in text.upper()
+
+
+def _transport_failure(exc: Exception, elapsed_ms: int, timeout_ms: int) -> _Failure:
+    kind = type(exc).__name__
+    text = str(exc) or kind
+    if isinstance(exc, httpx.TimeoutException):
+        return _Failure("timeout", f"an answer within the probe's {timeout_ms} ms limit",
+                        f"no answer after {elapsed_ms} ms ({kind})")
+    if _is_tls_error(exc):
+        return _Failure("tls", "a valid TLS connection", f"TLS failed: {text}")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return _Failure("http_status", "an answer without endless redirects", text)
+    if isinstance(exc, httpx.ConnectError):
+        return _Failure("connect", "a connection to the server", f"could not connect: {text}")
+    return _Failure("connect", "a complete exchange with the server", f"{kind}: {text}")
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    return _clip(" ".join(text.split()), limit)
+
+
+def _decode(response: httpx.Response, body: bytes) -> str:
+    try:
+        return body.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name in Content-Type
+        return body.decode("utf-8", errors="replace")
+
+
+def _check_response(step: dict, response: httpx.Response, body: bytes, truncated: bool,
+                    elapsed_ms: int, renderer: Renderer) -> None:
+    expect = step.get("expect") or {}
+    text = _decode(response, body)
+    _check_status(expect.get("status"), response, text)
+
+    for name, matcher in (expect.get("header") or {}).items():
+        _first_failure(matchers.check(f"header {name}", matcher, response.headers.get_list(name)))
+    _check_body(expect, text)
+
+    if expect.get("json") or step.get("save"):
+        if truncated:
+            raise _Failure("assertion", "a JSON body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+        try:
+            document = json.loads(body)
+        except ValueError:
+            raise _Failure("assertion", "a JSON body", f"body is not JSON: {_snippet(text)}") from None
+        for path, matcher in (expect.get("json") or {}).items():
+            _first_failure(matchers.check(path, matcher, matchers.find_values(path, document)))
+        for name, path in (step.get("save") or {}).items():
+            values = matchers.find_values(path, document)
+            if not values:
+                raise _Failure("assertion", f"a value to save as '{name}'", f"{path}: nothing found")
+            renderer.saved[name] = values[0]  # type: ignore[index]
+
+    max_ms = expect.get("max_ms")
+    if max_ms is not None and elapsed_ms > max_ms:
+        raise _Failure("latency", f"an answer within {max_ms} ms", f"the answer took {elapsed_ms} ms")
+
+
+def _check_status(wanted: list[int] | None, response: httpx.Response, text: str) -> None:
+    code = response.status_code
+    if (code in wanted) if wanted else (200 <= code < 300):
+        return
+    seen = f"HTTP {code} {response.reason_phrase}".rstrip()
+    if response.is_redirect:
+        seen += f" (redirect to {response.headers.get('location', '?')})"
+    if text.strip():
+        seen += f": {_snippet(text)}"
+    expectation = "HTTP " + " or ".join(map(str, wanted)) if wanted else "a 2xx status"
+    raise _Failure("http_status", expectation, seen)
+
+
+def _check_body(expect: dict, text: str) -> None:
+    for needle in expect.get("body_contains") or []:
+        if needle not in text:
+            raise _Failure("assertion", f"the body to contain '{needle}'", f"body starts with: {_snippet(text)}")
+    for needle in expect.get("body_not_contains") or []:
+        at = text.find(needle)
+        if at != -1:
+            around = text[max(0, at - 60) : at + len(needle) + 60]
+            raise _Failure("assertion", f"the body not to contain '{needle}'", f"body contains it: ...{_snippet(around, 250)}...")
+    window = text[: matchers.REGEX_WINDOW_CHARS]
+    for pattern in expect.get("body_matches") or []:
+        if matchers.compiled_regex(pattern).search(window) is None:
+            raise _Failure("assertion", f"the body to match /{pattern}/", f"body starts with: {_snippet(text)}")
+
+
+def _first_failure(checks: list[matchers.Check]) -> None:
+    for result in checks:
+        if not result.ok:
+            raise _Failure("assertion", result.expectation, result.seen)
+
+
+# ---------------------------------------------------------------- many probes
+
+
+def run_batch(specs: list[dict], env: Mapping[str, str], concurrency: int = 32) -> list[Verdict]:
+    """Run many probes at once, at most `concurrency` in flight; verdicts in the order of specs."""
+    if not specs:
+        return []
+    workers = max(1, min(concurrency, len(specs)))
+    # One client per thread: no lock contention on a shared connection pool, and each
+    # thread's keep-alive connections are reused for its next probes (see bench/).
+    local = threading.local()
+    clients: list[httpx.Client] = []
+    clients_lock = threading.Lock()
+
+    def run(spec: dict) -> Verdict:
+        try:
+            client = getattr(local, "client", None)
+            if client is None:
+                client = local.client = make_client(max_connections=8)
+                with clients_lock:
+                    clients.append(client)
+        except Exception as exc:  # e.g. no CA bundle: still one verdict per spec
+            return Verdict(ok=False, duration_ms=0, failure_class="connect", expectation="an HTTP client",
+                           seen=_clip(str(exc), SEEN_LIMIT), message=f"The probe could not start: {exc}"[:MESSAGE_LIMIT])
+        return run_probe(spec, env, client)
+
+    try:
+        if workers == 1:
+            return [run(spec) for spec in specs]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
+            return list(pool.map(run, specs))
+    finally:
+        for client in clients:
+            client.close()

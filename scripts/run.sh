@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `make run`: migrate, apply the config, then start the demo target, gunicorn, a Celery
+# worker and Celery beat; Ctrl-C (or any one of them dying) stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+export PORT="${PORT:-8000}"
+export STATUSPAGE_VAR_DIR="$(realpath -m "${STATUSPAGE_VAR_DIR:-var}")"
+export STATUSPAGE_CONFIG="${STATUSPAGE_CONFIG:-examples/reserve-plus.yaml}"
+export DEMO_TARGET="${DEMO_TARGET:-1}"
+export DEMO_TARGET_PORT="${DEMO_TARGET_PORT:-8001}"
+export DEMO_TARGET_URL="${DEMO_TARGET_URL:-http://127.0.0.1:${DEMO_TARGET_PORT}}"
+# The demo's probes read these from the worker's environment (secrets never enter the DB).
+export RESERVE_BASE_URL="${RESERVE_BASE_URL:-${DEMO_TARGET_URL}/reserve}"
+export ONEID_BASE_URL="${ONEID_BASE_URL:-${DEMO_TARGET_URL}/oneid}"
+export CANARY_PHONE="${CANARY_PHONE:-+380500000001}"
+export CANARY_CODE="${CANARY_CODE:-000000}"
+export CANARY_PASSPORT="${CANARY_PASSPORT:-AA0000001}"
+export PROBE_REGIONS="${PROBE_REGIONS:-default}"
+LOGS="$STATUSPAGE_VAR_DIR/logs"
+mkdir -p "$LOGS"
+
+$PY manage.py migrate --noinput -v0
+$PY manage.py collectstatic --noinput -v0
+$PY manage.py apply_config "$STATUSPAGE_CONFIG"
+LOGIN="$($PY manage.py oncall add oncall)"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "stopping…"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  echo "stopped"
+}
+trap stop INT TERM EXIT
+
+start() {  # name, command…
+  local name="$1"; shift
+  "$@" >>"$LOGS/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+if [ "$DEMO_TARGET" != "0" ]; then
+  start demo-target $PY -m demo_target --host 127.0.0.1 --port "$DEMO_TARGET_PORT"
+fi
+QUEUES="celery$(printf ',probes.%s' ${PROBE_REGIONS//,/ })"
+start web .venv/bin/gunicorn statuspage.wsgi -c scripts/gunicorn.conf.py --bind "127.0.0.1:$PORT"
+start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency 2 --loglevel INFO \
+  --hostname "worker-$PORT@%h"
+start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
+  --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"
+
+for _ in $(seq 1 50); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+cat <<MSG
+
+  Status page:    http://127.0.0.1:$PORT/
+  On-call admin:  http://127.0.0.1:$PORT/admin/   (user: oncall)
+$(echo "$LOGIN" | sed 's/^/  /')
+  API docs:       http://127.0.0.1:$PORT/api/docs/
+  Demo target:    $([ "$DEMO_TARGET" != "0" ] && echo "$DEMO_TARGET_URL  (rehearse an outage: .venv/bin/python manage.py drill wrong_deferral)" || echo "off")
+  Logs:           $LOGS/
+  Ctrl-C stops everything.
+
+MSG
+
+# Stop everything as soon as one process exits.
+wait -n "${pids[@]}" || true
+echo "a process exited; see $LOGS/"

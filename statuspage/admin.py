@@ -1,0 +1,250 @@
+"""The on-call console: Django's admin, arranged for posting during an incident."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+
+from statuspage.models import (
+    ApiToken,
+    AuditLog,
+    Component,
+    ComponentGroup,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+    OfficialChannel,
+    OutboxEvent,
+    PageSettings,
+)
+from statuspage.statuses import ALL_INCIDENT_STATUSES, CLOSED_STATUSES, ComponentStatus
+
+admin.site.site_header = "Status page — on-call console"
+admin.site.site_title = "On-call console"
+admin.site.index_title = "Post incidents, updates and maintenance"
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every add, change and delete in the admin also lands in the audit trail."""
+
+    self_audited = False  # the model's own methods already record their changes
+
+    def log_addition(self, request, obj, message):
+        if not self.self_audited:
+            AuditLog.record(actor=request.user, via="admin", action="add", obj=obj, summary=str(obj))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if message:
+            AuditLog.record(actor=request.user, via="admin", action="change", obj=obj, summary=str(obj),
+                            changes={"message": message})
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            AuditLog.record(actor=request.user, via="admin", action="delete", obj=obj, summary=str(obj))
+        return super().log_deletions(request, queryset)
+
+
+class OfficialChannelInline(admin.TabularInline):
+    model = OfficialChannel
+    extra = 0
+
+
+@admin.register(PageSettings)
+class PageSettingsAdmin(AuditedAdmin):
+    list_display = ["name", "url", "time_zone", "updated_at"]
+    inlines = [OfficialChannelInline]
+
+
+@admin.register(ComponentGroup)
+class ComponentGroupAdmin(AuditedAdmin):
+    list_display = ["name", "key", "position"]
+    search_fields = ["name", "key"]
+
+
+@admin.register(Component)
+class ComponentAdmin(AuditedAdmin):
+    list_display = ["name", "key", "group", "status", "status_source", "updated_at"]
+    list_filter = ["status", "group", "status_source"]
+    search_fields = ["name", "key"]
+    readonly_fields = ["status_source", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        new_status = form.cleaned_data.get("status")
+        with transaction.atomic():
+            if change and "status" in form.changed_data:
+                obj.status = Component.objects.get(pk=obj.pk).status  # set_status logs the change
+                super().save_model(request, obj, form, change)
+                obj.set_status(new_status, source=Component.Source.MANUAL, actor=request.user)
+            else:
+                super().save_model(request, obj, form, change)
+
+
+class IncidentUpdateInline(admin.StackedInline):
+    model = IncidentUpdate
+    extra = 0
+    can_delete = False
+    fields = ["status", "display_at", "author", "body", "affected"]
+    readonly_fields = ["status", "display_at", "author", "body", "affected"]
+    ordering = ["-display_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # new updates go through the form above, so components change with them
+
+    @admin.display(description="affected components")
+    def affected(self, obj):
+        return ", ".join(f"{a.component.name}: {a.old_status} → {a.new_status}"
+                         for a in obj.affected_components.select_related("component")) or "—"
+
+
+class IncidentForm(forms.ModelForm):
+    update_status = forms.ChoiceField(choices=[("", "— no new update —"), *ALL_INCIDENT_STATUSES], required=False,
+                                      label="Post update with status")
+    update_body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                                  label="Update message (Markdown)")
+    affected = forms.ModelMultipleChoiceField(queryset=Component.objects.all(), required=False,
+                                              widget=forms.CheckboxSelectMultiple, label="Affected components")
+    component_status = forms.ChoiceField(choices=[("", "— leave as they are —"), *ComponentStatus.choices],
+                                         required=False, label="Set affected components to")
+
+    class Meta:
+        model = Incident
+        fields = ["name", "kind", "impact", "published", "scheduled_for", "scheduled_until", "auto_transition",
+                  "postmortem", "postmortem_published_at"]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind") or (self.instance.kind if self.instance.pk else Incident.Kind.INCIDENT)
+        status = data.get("update_status")
+        if not self.instance.pk and not status:
+            status = Incident.allowed_statuses(kind)[0]
+            data["update_status"] = status
+        if status and status not in Incident.allowed_statuses(kind):
+            self.add_error("update_status", f"'{status}' is not a {kind} status")
+        if data.get("component_status") and not data.get("affected"):
+            self.add_error("affected", "choose the components whose status to set")
+        if kind == Incident.Kind.MAINTENANCE and not data.get("scheduled_for"):
+            self.add_error("scheduled_for", "a maintenance needs a start time")
+        return data
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Resolved / completed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.exclude(status__in=CLOSED_STATUSES)
+        if self.value() == "closed":
+            return queryset.filter(status__in=CLOSED_STATUSES)
+        return queryset
+
+
+@admin.register(Incident)
+class IncidentAdmin(AuditedAdmin):
+    self_audited = True
+    form = IncidentForm
+    list_display = ["name", "kind", "status", "impact", "published", "started_at", "probe_key"]
+    list_filter = [OpenFilter, "kind", "status", "impact", "published"]
+    search_fields = ["name", "updates__body", "id"]
+    date_hierarchy = "started_at"
+    inlines = [IncidentUpdateInline]
+    actions = ["publish_drafts"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "impact", "published"]}),
+        ("Post an update", {"fields": ["update_status", "update_body", "affected", "component_status"]}),
+        ("Maintenance window", {"fields": ["scheduled_for", "scheduled_until", "auto_transition"],
+                                "classes": ["collapse"]}),
+        ("Postmortem", {"fields": ["postmortem", "postmortem_published_at"], "classes": ["collapse"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        components = {c: data["component_status"] for c in data.get("affected") or []} \
+            if data.get("component_status") else {}
+        with transaction.atomic():
+            if not change:
+                created = Incident.open_new(
+                    name=obj.name, status=data["update_status"], body=data.get("update_body", ""),
+                    impact=obj.impact if obj.impact != "none" else None, components=components, kind=obj.kind,
+                    published=obj.published, scheduled_for=obj.scheduled_for, scheduled_until=obj.scheduled_until,
+                    author=request.user, via="admin",
+                )
+                for c in data.get("affected") or []:
+                    created.components.add(c)
+                obj.pk = created.pk
+                obj.refresh_from_db()
+                return
+            was_published = Incident.objects.filter(pk=obj.pk).values_list("published", flat=True).first()
+            obj.published = was_published  # publishing goes through publish_draft, so subscribers hear
+            super().save_model(request, obj, form, change)
+            if data.get("update_status"):
+                obj.post_update(status=data["update_status"], body=data.get("update_body", ""),
+                                components=components, author=request.user, via="admin")
+            if form.cleaned_data.get("published") and not was_published:
+                obj.publish_draft(author=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        # Components were attached by the model methods; don't let the form reset them.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.action(description="Publish selected drafts")
+    def publish_drafts(self, request, queryset):
+        for incident in queryset.filter(published=False):
+            incident.publish_draft(author=request.user)
+        messages.success(request, "Published.")
+
+
+@admin.register(ComponentStatusChange)
+class ComponentStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["component", "old_status", "new_status", "at", "source", "actor", "incident"]
+    list_filter = ["source", "new_status", "component"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_name", "via", "action", "object_type", "object_id", "summary"]
+    list_filter = ["via", "action", "object_type"]
+    search_fields = ["actor_name", "object_id", "summary"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    list_display = ["prefix", "user", "name", "created_at", "expires_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False  # `manage.py oncall add|token` shows a key once
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "created_at", "fanned_out_at"]
+    list_filter = ["type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

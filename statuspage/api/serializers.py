@@ -1,0 +1,75 @@
+from rest_framework import serializers
+
+from statuspage.models import Component, Incident
+from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+
+
+class ComponentStatusesField(serializers.DictField):
+    """`{component key: status}`, validated into `{Component: status}`."""
+
+    child = serializers.ChoiceField(choices=ComponentStatus.choices)
+
+    def to_internal_value(self, data):
+        statuses = super().to_internal_value(data)
+        found = {c.key: c for c in Component.objects.filter(key__in=list(statuses))}
+        unknown = sorted(set(statuses) - set(found))
+        if unknown:
+            raise serializers.ValidationError(f"unknown component(s): {', '.join(unknown)}")
+        return {found[key]: status for key, status in statuses.items()}
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    status = serializers.ChoiceField(
+        choices=[*IncidentStatus.choices, *MaintenanceStatus.choices], required=False,
+        help_text="Default: investigating (incident) or scheduled (maintenance).")
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False,
+                                     help_text="Default: derived from the components' statuses.")
+    body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000,
+                                 help_text="Markdown.")
+    components = ComponentStatusesField(required=False, default=dict)
+    published = serializers.BooleanField(required=False, default=True, help_text="false: a draft for on-call.")
+    scheduled_for = serializers.DateTimeField(required=False, help_text="Makes it a scheduled maintenance.")
+    scheduled_until = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        maintenance = "scheduled_for" in attrs
+        kind = Incident.Kind.MAINTENANCE if maintenance else Incident.Kind.INCIDENT
+        status = attrs.get("status")
+        if status and status not in Incident.allowed_statuses(kind):
+            raise serializers.ValidationError(
+                {"status": f"'{status}' is not a valid {kind} status; use one of "
+                           f"{', '.join(Incident.allowed_statuses(kind))}"})
+        if "scheduled_until" in attrs and not maintenance:
+            raise serializers.ValidationError({"scheduled_for": "is required with scheduled_until"})
+        if maintenance and attrs.get("scheduled_until") and attrs["scheduled_until"] <= attrs["scheduled_for"]:
+            raise serializers.ValidationError({"scheduled_until": "must be after scheduled_for"})
+        attrs["kind"] = kind
+        return attrs
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*IncidentStatus.choices, *MaintenanceStatus.choices])
+    body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
+    components = ComponentStatusesField(required=False, default=dict)
+
+    def validate_status(self, value):
+        incident = self.context["incident"]
+        if value not in Incident.allowed_statuses(incident.kind):
+            raise serializers.ValidationError(
+                f"'{value}' is not a valid {incident.kind} status; use one of "
+                f"{', '.join(Incident.allowed_statuses(incident.kind))}")
+        return value
+
+
+class ComponentPatchSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ComponentStatus.choices)
+
+
+class ConfigErrorSerializer(serializers.Serializer):
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ConfigResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    changes = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,107 @@
+"""Management API (SPEC §6): on-call users post incidents, updates and statuses."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status as http
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from statuspage import v2
+from statuspage.api.serializers import (
+    ComponentPatchSerializer,
+    ConfigErrorSerializer,
+    ConfigResultSerializer,
+    IncidentCreateSerializer,
+    IncidentUpdateSerializer,
+)
+from statuspage.config.apply import apply_config
+from statuspage.config.schema import validate
+from statuspage.models import AuditLog, Component, Incident, PageSettings
+from statuspage.state import incidents_with_timeline
+
+
+def _incident_response(incident_id: str, code=http.HTTP_200_OK) -> Response:
+    incident = incidents_with_timeline(public=False).get(pk=incident_id)
+    return Response(v2.incident_dict(incident, PageSettings.load()), status=code)
+
+
+@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT}, summary="List incidents, newest first")
+@extend_schema(methods=["POST"], request=IncidentCreateSerializer, responses={201: OpenApiTypes.OBJECT},
+               summary="Open an incident (or schedule a maintenance with scheduled_for)")
+@api_view(["GET", "POST"])
+def incidents(request):
+    if request.method == "GET":
+        page = PageSettings.load()
+        items = incidents_with_timeline(public=False).order_by("-started_at")[:100]
+        return Response({"incidents": [{**v2.incident_dict(i, page), "published": i.published} for i in items]})
+    serializer = IncidentCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    incident = Incident.open_new(
+        name=data["name"], status=data.get("status"), body=data["body"], impact=data.get("impact"),
+        components=data["components"], kind=data["kind"], published=data["published"],
+        scheduled_for=data.get("scheduled_for"), scheduled_until=data.get("scheduled_until"),
+        author=request.user, via="api",
+    )
+    return _incident_response(incident.pk, http.HTTP_201_CREATED)
+
+
+@extend_schema(request=IncidentUpdateSerializer, responses={201: OpenApiTypes.OBJECT},
+               summary="Post an update to an incident's timeline")
+@api_view(["POST"])
+def incident_updates(request, incident_id: str):
+    incident = get_object_or_404(Incident, pk=incident_id)
+    serializer = IncidentUpdateSerializer(data=request.data, context={"incident": incident})
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    incident.post_update(status=data["status"], body=data["body"], components=data["components"],
+                         author=request.user, via="api")
+    return _incident_response(incident.pk, http.HTTP_201_CREATED)
+
+
+@extend_schema(methods=["PATCH"], request=ComponentPatchSerializer, responses={200: OpenApiTypes.OBJECT},
+               summary="Set a component's status by hand (wins over probes until set back to operational)")
+@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT}, summary="A component in v2 shape")
+@api_view(["GET", "PATCH"])
+def component(request, key: str):
+    component = get_object_or_404(Component.objects.select_related("group"), key=key)
+    if request.method == "PATCH":
+        serializer = ComponentPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        new_status = serializer.validated_data["status"]
+        with transaction.atomic():
+            old_status = component.status
+            component.set_status(new_status, source=Component.Source.MANUAL, actor=request.user)
+            AuditLog.record(actor=request.user, via="api", action="set_status", obj=component,
+                            summary=f"{old_status} → {new_status}",
+                            changes={"status": [old_status, new_status]})
+    return Response(v2.component_dict(component, PageSettings.load()))
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="All components in v2 shape")
+@api_view(["GET"])
+def components(request):
+    page = PageSettings.load()
+    return Response({"components": [v2.component_dict(c, page) for c in Component.objects.select_related("group")]})
+
+
+@extend_schema(
+    request=OpenApiTypes.OBJECT,
+    parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="validate and plan, change nothing")],
+    responses={200: ConfigResultSerializer, 400: ConfigErrorSerializer},
+    summary="Apply the config document (SPEC §2) as JSON",
+)
+@api_view(["POST"])
+def config(request):
+    dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
+    document, errors = validate(request.data, set(Component.objects.values_list("key", flat=True)))
+    if errors:
+        grouped: dict[str, list[str]] = {}
+        for path, message in errors:
+            grouped.setdefault(path or "non_field_errors", []).append(message)
+        return Response({"errors": grouped}, status=http.HTTP_400_BAD_REQUEST)
+    prune = request.query_params.get("prune", "").lower() in ("1", "true", "yes")
+    changes = apply_config(document, prune=prune, dry_run=dry_run, actor=request.user, via="api")
+    return Response({"dry_run": dry_run, "changes": changes})

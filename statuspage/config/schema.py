@@ -1,0 +1,219 @@
+"""The config document's validator (SPEC §2), shared by `apply_config` and the API.
+
+It never raises on bad input: it returns every error with its path, so a user fixes a
+file in one pass. Only a document with no error at all is ever applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils.text import slugify
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+TOP_KEYS = {"page", "components", "probes"}
+PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "translations"}
+CHANNEL_KEYS = {"name", "value", "url"}
+COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
+
+Errors = list[tuple[str, str]]
+
+
+@dataclass
+class Config:
+    page: dict | None = None
+    groups: list[dict] = field(default_factory=list)
+    components: list[dict] | None = None  # None: the file has no components section
+    probes: list[dict] | None = None  # None: the file has no probes section, leave probes alone
+
+
+def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Config | None, Errors]:
+    """`existing_components`: keys probes may name when the document has no components section."""
+    errors: Errors = []
+    if not isinstance(doc, dict):
+        return None, [("", "the document must be a mapping with page, components and probes")]
+    for key in doc:
+        if key not in TOP_KEYS:
+            errors.append((str(key), f"unknown section; expected one of {', '.join(sorted(TOP_KEYS))}"))
+    config = Config()
+    if "page" in doc:
+        config.page = _page(doc["page"], errors)
+    if "components" in doc:
+        config.groups, config.components = _components(doc["components"], errors)
+        known = {c["key"] for c in config.components}
+    else:
+        known = set(existing_components or ())
+    if "probes" in doc:
+        config.probes = _probes(doc["probes"], known, errors)
+    return (None, errors) if errors else (config, [])
+
+
+def format_errors(errors: Errors) -> str:
+    return "\n".join(f"{path or '(document)'}: {message}" for path, message in errors)
+
+
+def _unknown(raw: dict, allowed: set[str], path: str, errors: Errors) -> None:
+    for key in raw:
+        if key not in allowed:
+            errors.append((f"{path}.{key}", f"unknown field; expected one of {', '.join(sorted(allowed))}"))
+
+
+def _string(raw: dict, key: str, path: str, errors: Errors, required: bool = False, max_len: int = 2000) -> str:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            errors.append((f"{path}.{key}", "is required"))
+        return ""
+    if not isinstance(value, str):
+        errors.append((f"{path}.{key}", f"must be a string, not {type(value).__name__}"))
+        return ""
+    if len(value) > max_len:
+        errors.append((f"{path}.{key}", f"is longer than {max_len} characters"))
+    return value
+
+
+def _url(raw: dict, key: str, path: str, errors: Errors) -> str:
+    value = _string(raw, key, path, errors)
+    if value and not re.match(r"^https?://[^\s/]+", value):
+        errors.append((f"{path}.{key}", f"'{value}' is not an http(s) URL"))
+    return value
+
+
+def _bool(raw: dict, key: str, path: str, errors: Errors, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        errors.append((f"{path}.{key}", "must be true or false"))
+        return default
+    return value
+
+
+def _translations(raw: dict, path: str, errors: Errors, fields: set[str]) -> dict:
+    value = raw.get("translations", {})
+    if not isinstance(value, dict):
+        errors.append((f"{path}.translations", "must be a mapping of language code to texts"))
+        return {}
+    out = {}
+    for lang, texts in value.items():
+        where = f"{path}.translations.{lang}"
+        if lang not in LANGUAGE_CODES:
+            errors.append((where, f"unknown language; expected one of {', '.join(sorted(LANGUAGE_CODES))}"))
+            continue
+        if not isinstance(texts, dict) or any(k not in fields or not isinstance(v, str) for k, v in texts.items()):
+            errors.append((where, f"must map {', '.join(sorted(fields))} to strings"))
+            continue
+        out[lang] = texts
+    return out
+
+
+def _page(raw: Any, errors: Errors) -> dict | None:
+    if not isinstance(raw, dict):
+        errors.append(("page", "must be a mapping"))
+        return None
+    _unknown(raw, PAGE_KEYS, "page", errors)
+    page = {
+        "name": _string(raw, "name", "page", errors, required=True, max_len=200),
+        "url": _url(raw, "url", "page", errors),
+        "notice": _string(raw, "notice", "page", errors),
+        "time_zone": _string(raw, "time_zone", "page", errors) or "UTC",
+        "languages": [],
+        "channels": [],
+        "translations": _translations(raw, "page", errors, {"name", "notice"}),
+    }
+    if page["time_zone"] not in zoneinfo.available_timezones():
+        errors.append(("page.time_zone", f"unknown time zone '{page['time_zone']}' (e.g. Europe/Kyiv)"))
+    languages = raw.get("languages", [])
+    if not isinstance(languages, list):
+        errors.append(("page.languages", "must be a list of language codes"))
+    else:
+        for i, lang in enumerate(languages):
+            if lang not in LANGUAGE_CODES:
+                errors.append((f"page.languages[{i}]", f"unknown language '{lang}'; expected one of "
+                               f"{', '.join(sorted(LANGUAGE_CODES))}"))
+            else:
+                page["languages"].append(lang)
+    channels = raw.get("official_channels", [])
+    if not isinstance(channels, list):
+        errors.append(("page.official_channels", "must be a list"))
+        channels = []
+    for i, ch in enumerate(channels):
+        where = f"page.official_channels[{i}]"
+        if not isinstance(ch, dict):
+            errors.append((where, "must be a mapping with name, value and url"))
+            continue
+        _unknown(ch, CHANNEL_KEYS, where, errors)
+        channel = {"name": _string(ch, "name", where, errors, required=True, max_len=200),
+                   "value": _string(ch, "value", where, errors, max_len=200),
+                   "url": _url(ch, "url", where, errors)}
+        if not channel["value"] and not channel["url"]:
+            errors.append((where, "needs a value or a url"))
+        page["channels"].append(channel)
+    return page
+
+
+def group_key(name: str) -> str:
+    key = slugify(name)[:64]
+    return key or "group-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
+    if not isinstance(raw, list):
+        errors.append(("components", "must be a list"))
+        return [], []
+    groups: dict[str, dict] = {}
+    components: list[dict] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"components[{i}]"
+        if not isinstance(item, dict):
+            errors.append((where, "must be a mapping with key and name"))
+            continue
+        _unknown(item, COMPONENT_KEYS, where, errors)
+        key = item.get("key")
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            errors.append((f"{where}.key", "is required: lowercase letters, digits, - and _ (max 64)"))
+        elif key in seen:
+            errors.append((f"{where}.key", f"duplicate key '{key}'"))
+        else:
+            seen.add(key)
+        group_name = _string(item, "group", where, errors, max_len=200)
+        if group_name and group_name not in groups:
+            groups[group_name] = {"key": group_key(group_name), "name": group_name, "position": len(groups)}
+        components.append({
+            "key": key if isinstance(key, str) else "",
+            "name": _string(item, "name", where, errors, required=True, max_len=200),
+            "description": _string(item, "description", where, errors),
+            "group": groups[group_name]["key"] if group_name else None,
+            "position": i,
+            "only_show_if_degraded": _bool(item, "only_show_if_degraded", where, errors, False),
+            "showcase": _bool(item, "showcase", where, errors, True),
+            "translations": _translations(item, where, errors, {"name", "description"}),
+        })
+    if seen & {g["key"] for g in groups.values()}:
+        clash = sorted(seen & {g["key"] for g in groups.values()})
+        errors.append(("components", f"group id(s) {', '.join(clash)} clash with component keys; rename one"))
+    return list(groups.values()), components
+
+
+def _probes(raw: Any, component_keys: set[str], errors: Errors) -> list[dict]:
+    from probes.spec import validate_probe
+
+    if not isinstance(raw, list):
+        errors.append(("probes", "must be a list"))
+        return []
+    probes, seen = [], set()
+    for i, item in enumerate(raw):
+        probe, probe_errors = validate_probe(item, f"probes[{i}]", component_keys)
+        errors.extend(probe_errors)
+        if probe is None:
+            continue
+        if probe["key"] in seen:
+            errors.append((f"probes[{i}].key", f"duplicate key '{probe['key']}'"))
+        seen.add(probe["key"])
+        probes.append(probe)
+    return probes

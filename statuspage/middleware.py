@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+# Public pages: no login, cacheable by browsers and CDNs (SPEC §4).
+_PUBLIC_PREFIXES = ("/api/v2/", "/history", "/incidents/", "/components/", "/healthz", "/subscribe", "/badge", "/.well-known/")
+
+
+def is_public_path(path: str) -> bool:
+    return path == "/" or path.startswith(_PUBLIC_PREFIXES)
+
+
+class PublicCacheHeadersMiddleware:
+    """Cache-Control for public GETs; private/no-store for everything else.
+
+    It sits above ConditionalGetMiddleware, which adds the ETag and answers 304.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        if request.method in ("GET", "HEAD") and is_public_path(request.path) and response.status_code == 200:
+            patch_cache_control(
+                response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE,
+                stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE,
+            )
+            patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        else:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

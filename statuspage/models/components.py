@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from statuspage.statuses import ComponentStatus
+
+
+class ComponentGroup(models.Model):
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Component(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", "on-call"
+        PROBE = "probe", "probe"
+        MAINTENANCE = "maintenance", "maintenance"
+
+    key = models.SlugField(max_length=64, unique=True, help_text="Stable id used in the API and config.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    group = models.ForeignKey(
+        ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
+    )
+    position = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=32, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL)
+    # Who set the current status: a human's choice wins over automation until cleared.
+    status_source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    only_show_if_degraded = models.BooleanField(default=False)
+    showcase = models.BooleanField(default=True)
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_status(self, new_status: str, *, source: str, incident=None, actor=None) -> bool:
+        """Change the status, log it and emit `component.status_changed`. True if it changed.
+
+        Call inside a transaction; the log row and the outbox event commit with the change.
+        """
+        from statuspage import publish
+
+        old_status = self.status
+        if new_status == old_status and source == self.status_source:
+            return False
+        now = timezone.now()
+        Component.objects.filter(pk=self.pk).update(status=new_status, status_source=source, updated_at=now)
+        self.status, self.status_source, self.updated_at = new_status, source, now
+        if new_status == old_status:
+            return False
+        ComponentStatusChange.objects.create(
+            component=self, old_status=old_status, new_status=new_status, at=now, source=source,
+            incident=incident, actor=actor if actor is not None and actor.is_authenticated else None,
+        )
+        publish.component_status_changed(self, old_status, new_status, now)
+        return True
+
+
+class ComponentStatusChange(models.Model):
+    """Every status change of a component; uptime is computed from this log."""
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+    new_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=16)
+    incident = models.ForeignKey("statuspage.Incident", null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["component", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.component.key}: {self.old_status} → {self.new_status} at {self.at:%Y-%m-%d %H:%M}"

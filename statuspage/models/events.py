@@ -1,0 +1,22 @@
+from django.db import models
+
+
+class OutboxEvent(models.Model):
+    """A public event (SPEC §7), written in the same transaction as the change.
+
+    The outbox is the truth: fan-out to subscribers reads it and is swept, so a killed
+    worker or a restarted broker loses nothing.
+    """
+
+    id = models.CharField(primary_key=True, max_length=40)  # the webhook-id, stable across retries
+    type = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    component_keys = models.JSONField(default=list)
+    data = models.JSONField()
+    fanned_out_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from statuspage.models.components import Component
+from statuspage.models.ids import new_public_id
+from statuspage.statuses import (
+    ALL_INCIDENT_STATUSES,
+    CLOSED_STATUSES,
+    COMPONENT_INDICATOR,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+    worst_impact,
+)
+
+
+class IncidentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(published=True)
+
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+
+class Incident(models.Model):
+    """An incident or a scheduled maintenance (as in Statuspage, one model for both)."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", "incident"
+        MAINTENANCE = "maintenance", "maintenance"
+
+    id = models.CharField(primary_key=True, max_length=16, default=new_public_id, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INCIDENT)
+    name = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=ALL_INCIDENT_STATUSES, default=IncidentStatus.INVESTIGATING)
+    impact = models.CharField(max_length=10, choices=Impact.choices, default=Impact.NONE)
+    published = models.BooleanField(default=True, help_text="Drafts are visible to on-call only.")
+    components = models.ManyToManyField(Component, blank=True, related_name="incidents")
+    started_at = models.DateTimeField(default=timezone.now)
+    monitoring_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    scheduled_until = models.DateTimeField(null=True, blank=True)
+    auto_transition = models.BooleanField(
+        default=True, help_text="Maintenance starts and completes by itself at its scheduled times."
+    )
+    postmortem = models.TextField(blank=True, help_text="Markdown.")
+    postmortem_published_at = models.DateTimeField(null=True, blank=True)
+    probe_key = models.CharField(max_length=64, blank=True, help_text="Set when a probe opened it.")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name}}")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["published", "status"]), models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("incident", args=[self.id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.kind == self.Kind.MAINTENANCE
+
+    @classmethod
+    def allowed_statuses(cls, kind: str) -> list[str]:
+        if kind == cls.Kind.MAINTENANCE:
+            return list(MaintenanceStatus.values)
+        return list(IncidentStatus.values)
+
+    @classmethod
+    def open_new(
+        cls,
+        *,
+        name: str,
+        status: str | None = None,
+        body: str = "",
+        impact: str | None = None,
+        components: dict[Component, str] | None = None,
+        kind: str = Kind.INCIDENT,
+        published: bool = True,
+        scheduled_for=None,
+        scheduled_until=None,
+        probe_key: str = "",
+        author=None,
+        via: str = "api",
+    ) -> "Incident":
+        """Create an incident (or maintenance) with its first update, atomically."""
+        from statuspage.models.audit import AuditLog
+
+        components = components or {}
+        if status is None:
+            status = MaintenanceStatus.SCHEDULED if kind == cls.Kind.MAINTENANCE else IncidentStatus.INVESTIGATING
+        with transaction.atomic():
+            incident = cls.objects.create(
+                kind=kind, name=name, status=status,
+                impact=impact or worst_impact(COMPONENT_INDICATOR[s] for s in components.values()),
+                published=published, scheduled_for=scheduled_for, scheduled_until=scheduled_until,
+                probe_key=probe_key, created_by=author if author is not None and author.is_authenticated else None,
+            )
+            incident.post_update(status=status, body=body, components=components, author=author, via=via,
+                                 created=True)
+            AuditLog.record(actor=author, via=via, action="create", obj=incident, summary=name)
+        return incident
+
+    def post_update(
+        self,
+        *,
+        status: str,
+        body: str = "",
+        components: dict[Component, str] | None = None,
+        author=None,
+        via: str = "api",
+        display_at=None,
+        created: bool = False,
+    ) -> "IncidentUpdate":
+        """Add an update to the timeline; the components' statuses change in the same transaction."""
+        from statuspage import publish
+        from statuspage.models.audit import AuditLog
+
+        if status not in self.allowed_statuses(self.kind):
+            raise ValidationError({"status": f"'{status}' is not a valid {self.kind} status"})
+        components = dict(components or {})
+        source = {"probe": Component.Source.PROBE}.get(via, Component.Source.MANUAL)
+        if self.is_maintenance:
+            source = Component.Source.MAINTENANCE
+        now = timezone.now()
+        with transaction.atomic():
+            closing = status in CLOSED_STATUSES and self.is_open
+            if closing:
+                components = {**self._components_to_restore(), **components}
+            if self.is_maintenance and status == MaintenanceStatus.SCHEDULED and components:
+                # Planned, not started: attach the components, change them when it starts.
+                self.components.add(*components.keys())
+                components = {}
+            update = IncidentUpdate.objects.create(
+                incident=self, status=status, body=body, display_at=display_at or now,
+                author=author if author is not None and author.is_authenticated else None,
+            )
+            for component, new_status in components.items():
+                component.refresh_from_db(fields=["status", "status_source"])
+                AffectedComponent.objects.create(
+                    update=update, component=component, old_status=component.status, new_status=new_status
+                )
+                component.set_status(new_status, source=source, incident=self, actor=author)
+            if components:
+                self.components.add(*components.keys())
+            self._apply_status(status, now)
+            self.save()
+            if not created:
+                AuditLog.record(actor=author, via=via, action="update", obj=self,
+                                summary=f"{status}: {body[:200]}")
+            publish.incident_changed(self, created=created)
+        return update
+
+    def _apply_status(self, status: str, now) -> None:
+        self.status = status
+        if status in (IncidentStatus.MONITORING, MaintenanceStatus.VERIFYING) and not self.monitoring_at:
+            self.monitoring_at = now
+        if status in CLOSED_STATUSES:
+            self.resolved_at = self.resolved_at or now
+        else:
+            self.resolved_at = None  # reopened
+        if status == MaintenanceStatus.IN_PROGRESS:
+            self.started_at = now
+
+    def _components_to_restore(self) -> dict[Component, str]:
+        """On resolution, affected components go back to operational unless another open
+        incident still holds them or a human set them since."""
+        held_elsewhere = set(
+            Incident.objects.public().open().exclude(pk=self.pk)
+            .filter(components__in=self.components.all()).values_list("components", flat=True)
+        )
+        return {
+            c: ComponentStatus.OPERATIONAL
+            for c in self.components.all()
+            if c.status != ComponentStatus.OPERATIONAL and c.pk not in held_elsewhere
+        }
+
+    def publish_draft(self, *, author=None, via: str = "admin") -> None:
+        """Make a draft public: subscribers hear of it as a new incident."""
+        from statuspage import publish
+        from statuspage.models.audit import AuditLog
+
+        with transaction.atomic():
+            if Incident.objects.filter(pk=self.pk, published=False).update(published=True) != 1:
+                return  # someone else published it first
+            self.published = True
+            AuditLog.record(actor=author, via=via, action="publish", obj=self, summary=self.name)
+            publish.incident_changed(self, created=True)
+
+
+class IncidentUpdate(models.Model):
+    id = models.CharField(primary_key=True, max_length=16, default=new_public_id, editable=False)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=ALL_INCIDENT_STATUSES)
+    body = models.TextField(blank=True, help_text="Markdown.")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: body}")
+    display_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-display_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} at {self.display_at:%Y-%m-%d %H:%M}"
+
+
+class AffectedComponent(models.Model):
+    update = models.ForeignKey(IncidentUpdate, on_delete=models.CASCADE, related_name="affected_components")
+    component = models.ForeignKey(Component, on_delete=models.CASCADE)
+    old_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+    new_status = models.CharField(max_length=32, choices=ComponentStatus.choices)
+
+    def __str__(self) -> str:
+        return f"{self.component.key}: {self.old_status} → {self.new_status}"

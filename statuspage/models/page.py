@@ -1,0 +1,44 @@
+from django.db import models
+
+from statuspage.models.ids import new_public_id
+
+
+class PageSettings(models.Model):
+    """The one page this installation publishes; written by apply_config."""
+
+    public_id = models.CharField(max_length=16, default=new_public_id, editable=False)
+    name = models.CharField(max_length=200, default="Status")
+    url = models.URLField(blank=True, help_text="Public base URL used in feeds, emails and links.")
+    notice = models.TextField(blank=True, help_text="Shown on every page, e.g. where support is never given.")
+    languages = models.JSONField(default=list, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, notice}}")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "page settings"
+        verbose_name_plural = "page settings"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "PageSettings":
+        page, _ = cls.objects.get_or_create(pk=1)
+        return page
+
+
+class OfficialChannel(models.Model):
+    """An official support channel, shown everywhere because fake ones are a threat."""
+
+    page = models.ForeignKey(PageSettings, on_delete=models.CASCADE, related_name="channels")
+    name = models.CharField(max_length=200)
+    value = models.CharField(max_length=200, blank=True)
+    url = models.URLField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value or self.url}"

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from statuspage.views import api_v2, feeds, public
+from statuspage.views.cached import public_cached
+
+
+def feed(feed_class):
+    """A fresh Feed per request: Feed objects keep per-request state on self."""
+
+    def view(request, *args, **kwargs):
+        return feed_class()(request, *args, **kwargs)
+
+    return public_cached(view)
+
+
+urlpatterns = [
+    path("", public_cached(public.status_page), name="status-page"),
+    path("incidents/<str:incident_id>", public_cached(public.incident_detail), name="incident"),
+    path("history", public_cached(public.history), name="history"),
+    path("history.rss", feed(feeds.HistoryRss), name="history-rss"),
+    path("history.atom", feed(feeds.HistoryAtom), name="history-atom"),
+    path("components/<slug:key>/history.rss", feed(feeds.ComponentRss), name="component-rss"),
+    path("components/<slug:key>/history.atom", feed(feeds.ComponentAtom), name="component-atom"),
+    path("subscribe", public_cached(public.subscribe), name="subscribe"),
+    path("healthz", public.healthz, name="healthz"),
+    path("api/v2/summary.json", public_cached(api_v2.summary)),
+    path("api/v2/status.json", public_cached(api_v2.status)),
+    path("api/v2/components.json", public_cached(api_v2.components)),
+    path("api/v2/incidents.json", public_cached(api_v2.incidents)),
+    path("api/v2/incidents/unresolved.json", public_cached(api_v2.incidents_unresolved)),
+    path("api/v2/scheduled-maintenances.json", public_cached(api_v2.maintenances)),
+    path("api/v2/scheduled-maintenances/upcoming.json", public_cached(api_v2.maintenances_upcoming)),
+    path("api/v2/scheduled-maintenances/active.json", public_cached(api_v2.maintenances_active)),
+    path("api/v1/", include("statuspage.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

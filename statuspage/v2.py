@@ -1,0 +1,140 @@
+"""The Atlassian Statuspage v2 shapes (SPEC §5), the one place they are built.
+
+Used by the public JSON API, the management API's responses and the webhook bodies.
+Field names, nesting and enum values match Statuspage's so its clients work unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
+from statuspage.state import PublicState
+
+
+def ts(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def page_dict(page: PageSettings) -> dict:
+    return {
+        "id": page.public_id,
+        "name": page.name,
+        "url": page.url,
+        "time_zone": page.time_zone,
+        "updated_at": ts(page.updated_at),
+    }
+
+
+def component_dict(c: Component, page: PageSettings) -> dict:
+    return {
+        "id": c.key,
+        "name": c.name,
+        "status": c.status,
+        "created_at": ts(c.created_at),
+        "updated_at": ts(c.updated_at),
+        "position": c.position,
+        "description": c.description or None,
+        "showcase": c.showcase,
+        "start_date": c.created_at.date().isoformat() if c.created_at else None,
+        "group_id": c.group.key if c.group_id else None,
+        "page_id": page.public_id,
+        "group": False,
+        "only_show_if_degraded": c.only_show_if_degraded,
+    }
+
+
+def group_dict(g: ComponentGroup, state: PublicState) -> dict:
+    children = state.children(g)
+    return {
+        "id": g.key,
+        "name": g.name,
+        "status": state.group_status(g),
+        "created_at": ts(g.created_at),
+        "updated_at": ts(max([g.updated_at, *(c.updated_at for c in children)])),
+        "position": g.position,
+        "description": g.description or None,
+        "showcase": False,
+        "start_date": g.created_at.date().isoformat() if g.created_at else None,
+        "group_id": None,
+        "page_id": state.page.public_id,
+        "group": True,
+        "only_show_if_degraded": False,
+        "components": [c.key for c in children],
+    }
+
+
+def components_list(state: PublicState) -> list[dict]:
+    """Groups and ungrouped components by position; each group's children follow it."""
+    top = [(g.position, g.name, g) for g in state.groups]
+    top += [(c.position, c.name, c) for c in state.components if not c.group_id]
+    out: list[dict] = []
+    for _, _, item in sorted(top, key=lambda e: (e[0], e[1])):
+        if isinstance(item, ComponentGroup):
+            out.append(group_dict(item, state))
+            out += [component_dict(c, state.page) for c in state.children(item)]
+        else:
+            out.append(component_dict(item, state.page))
+    return out
+
+
+def update_dict(u: IncidentUpdate) -> dict:
+    return {
+        "id": u.id,
+        "status": u.status,
+        "body": u.body,
+        "incident_id": u.incident_id,
+        "created_at": ts(u.created_at),
+        "updated_at": ts(u.updated_at),
+        "display_at": ts(u.display_at),
+        "affected_components": [
+            {"code": a.component.key, "name": a.component.name, "old_status": a.old_status,
+             "new_status": a.new_status}
+            for a in u.affected_components.all()
+        ],
+        "deliver_notifications": True,
+        "custom_tweet": None,
+        "tweet_id": None,
+    }
+
+
+def incident_dict(i: Incident, page: PageSettings) -> dict:
+    data = {
+        "id": i.id,
+        "name": i.name,
+        "status": i.status,
+        "created_at": ts(i.created_at),
+        "updated_at": ts(i.updated_at),
+        "monitoring_at": ts(i.monitoring_at),
+        "resolved_at": ts(i.resolved_at),
+        "impact": i.impact,
+        "shortlink": shortlink(i, page),
+        "started_at": ts(i.started_at),
+        "page_id": page.public_id,
+        "incident_updates": [update_dict(u) for u in i.updates.all()],
+        "components": [component_dict(c, page) for c in i.components.all()],
+    }
+    if i.is_maintenance:
+        data["scheduled_for"] = ts(i.scheduled_for)
+        data["scheduled_until"] = ts(i.scheduled_until)
+    return data
+
+
+def shortlink(i: Incident, page: PageSettings) -> str:
+    return f"{page.url.rstrip('/')}{i.get_absolute_url()}"
+
+
+def status_dict(state: PublicState) -> dict:
+    return {"indicator": state.indicator, "description": state.description}
+
+
+def summary(state: PublicState) -> dict:
+    return {
+        "page": page_dict(state.page),
+        "components": components_list(state),
+        "incidents": [incident_dict(i, state.page) for i in state.unresolved_incidents],
+        "scheduled_maintenances": [incident_dict(i, state.page) for i in state.maintenances],
+        "status": status_dict(state),
+    }

@@ -1,0 +1,70 @@
+"""Public JSON API, shaped like Atlassian Statuspage's v2 (SPEC §5)."""
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_safe
+
+from statuspage import v2
+from statuspage.state import PublicState, incidents_with_timeline
+
+_JSON = {"json_dumps_params": {"ensure_ascii": False}}
+
+
+def _respond(data: dict) -> JsonResponse:
+    response = JsonResponse(data, **_JSON)
+    response["Access-Control-Allow-Origin"] = "*"  # aggregators and widgets read it cross-origin
+    return response
+
+
+@require_safe
+def summary(request):
+    return _respond(v2.summary(PublicState.load(recent_days=0)))
+
+
+@require_safe
+def status(request):
+    state = PublicState.load(recent_days=0)
+    return _respond({"page": v2.page_dict(state.page), "status": v2.status_dict(state)})
+
+
+@require_safe
+def components(request):
+    state = PublicState.load(recent_days=0)
+    return _respond({"page": v2.page_dict(state.page), "components": v2.components_list(state)})
+
+
+def _incidents(kind: str, limit: int = 50, only=None):
+    state = PublicState.load(recent_days=0)
+    qs = incidents_with_timeline().filter(kind=kind).order_by("-started_at")
+    if only is not None:
+        qs = only(qs)
+    return state, [v2.incident_dict(i, state.page) for i in qs[:limit]]
+
+
+@require_safe
+def incidents(request):
+    state, items = _incidents("incident")
+    return _respond({"page": v2.page_dict(state.page), "incidents": items})
+
+
+@require_safe
+def incidents_unresolved(request):
+    state, items = _incidents("incident", only=lambda qs: qs.open())
+    return _respond({"page": v2.page_dict(state.page), "incidents": items})
+
+
+@require_safe
+def maintenances(request):
+    state, items = _incidents("maintenance")
+    return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})
+
+
+@require_safe
+def maintenances_upcoming(request):
+    state, items = _incidents("maintenance", only=lambda qs: qs.filter(status="scheduled"))
+    return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})
+
+
+@require_safe
+def maintenances_active(request):
+    state, items = _incidents("maintenance", only=lambda qs: qs.filter(status__in=["in_progress", "verifying"]))
+    return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})

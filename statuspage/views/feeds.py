@@ -1,0 +1,103 @@
+"""RSS and Atom feeds (SPEC §4) with django.contrib.syndication.
+
+One entry per incident update, titled with the incident's name and the update's status:
+feed readers rarely resurface an edited entry, but they do show a new one. Each entry
+carries the incident's timeline up to that update, and a GUID that never changes.
+"""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from statuspage.markdown import render_markdown
+from statuspage.models import Component, IncidentUpdate, PageSettings
+
+ITEMS = 50
+
+
+class HistoryRss(Feed):
+    def get_object(self, request, *args, **kwargs):
+        self.page = PageSettings.load()
+        self.request = request
+        return None
+
+    def title(self):
+        return f"{self.page.name} — history"
+
+    def link(self):
+        return "/history"
+
+    def description(self):
+        return self._footer_text()
+
+    def _footer_text(self) -> str:
+        channels = "; ".join(f"{c.name}: {c.value or c.url}" for c in self.page.channels.all())
+        parts = [self.page.notice, f"Official channels: {channels}" if channels else "",
+                 f"Verify at {self.page.url}" if self.page.url else ""]
+        return " ".join(p for p in parts if p)
+
+    def updates(self):
+        return (IncidentUpdate.objects.filter(incident__published=True)
+                .select_related("incident").prefetch_related("incident__updates")
+                .order_by("-display_at", "-created_at"))
+
+    def items(self, obj):
+        return self.updates()[:ITEMS]
+
+    def item_title(self, item: IncidentUpdate):
+        return f"{item.incident.name} — {item.get_status_display()}"
+
+    def item_description(self, item: IncidentUpdate):
+        timeline = [u for u in item.incident.updates.all() if u.display_at <= item.display_at]
+        parts = [
+            f"<p><strong>{escape(u.get_status_display())}</strong> — {u.display_at:%Y-%m-%d %H:%M} UTC</p>"
+            f"{render_markdown(u.body)}"
+            for u in timeline
+        ]
+        return "".join(parts) + f"<p><em>{escape(self._footer_text())}</em></p>"
+
+    def item_link(self, item: IncidentUpdate):
+        return f"{item.incident.get_absolute_url()}#update-{item.id}"
+
+    def item_guid(self, item: IncidentUpdate):
+        host = self.request.get_host().split(":")[0]
+        return f"tag:{host},{item.created_at:%Y-%m-%d}:incident/{item.incident_id}/update/{item.id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: IncidentUpdate):
+        return item.display_at
+
+    def item_updateddate(self, item: IncidentUpdate):
+        return item.updated_at
+
+
+class HistoryAtom(HistoryRss):
+    feed_type = Atom1Feed
+
+    def subtitle(self):
+        return self._footer_text()
+
+
+class ComponentRss(HistoryRss):
+    def get_object(self, request, key: str):
+        super().get_object(request)
+        self.component = get_object_or_404(Component, key=key)
+        return self.component
+
+    def title(self, obj):
+        return f"{self.page.name} — {obj.name}"
+
+    def link(self, obj):
+        return "/history"
+
+    def updates(self):
+        return super().updates().filter(incident__components=self.component).distinct()
+
+
+class ComponentAtom(ComponentRss):
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj):
+        return self._footer_text()

@@ -1,0 +1,89 @@
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from statuspage.config.apply import apply_config
+from statuspage.config.schema import validate
+from statuspage.models import ApiToken
+from statuspage.oncall import ensure_oncall_group
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def page_config():
+    """A small page: two groups, three components, an official channel."""
+    return {
+        "page": {
+            "name": "Reserve+ status",
+            "url": "https://status.example.org",
+            "languages": ["uk", "en"],
+            "notice": "Support is never provided through Telegram bots or channels.",
+            "official_channels": [{"name": "Support line", "value": "1545", "url": "https://example.org/support"}],
+        },
+        "components": [
+            {"key": "reserve-auth", "name": "Authorization", "group": "Reserve+"},
+            {"key": "reserve-data", "name": "Registration data", "group": "Reserve+"},
+            {"key": "oneid-signin", "name": "Sign-in", "group": "OneID"},
+        ],
+    }
+
+
+@pytest.fixture
+def page(db, page_config):
+    config, errors = validate(page_config)
+    assert errors == []
+    apply_config(config)
+    return config
+
+
+def _user(username, oncall=True, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
+    if oncall:
+        user.groups.add(ensure_oncall_group())
+    return user
+
+
+@pytest.fixture
+def oncall_user(db):
+    return _user("alice", is_staff=True)
+
+
+@pytest.fixture
+def outsider(db):
+    return _user("mallory", oncall=False)
+
+
+def token_for(user) -> str:
+    return ApiToken.issue(user)[1]
+
+
+@pytest.fixture
+def api(oncall_user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(oncall_user)}")
+    return client
+
+
+@pytest.fixture
+def anon():
+    return APIClient()
+
+
+@pytest.fixture
+def outsider_api(outsider):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(outsider)}")
+    return client
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {db}; broker: {settings.CELERY_BROKER_URL.split('://')[0]}; cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
