@@ -44,8 +44,11 @@ class RegionState(models.Model):
     region = models.CharField(max_length=64)
     next_run_at = models.DateTimeField(default=timezone.now, db_index=True)
     state = models.CharField(max_length=10, choices=ProbeState.choices, default=ProbeState.UP)
+    # Streaks of consecutive runs: failed, passed (fast or slow), slow, fast.
     consecutive_failures = models.PositiveIntegerField(default=0)
     consecutive_successes = models.PositiveIntegerField(default=0)
+    consecutive_slow = models.PositiveIntegerField(default=0)
+    consecutive_fast = models.PositiveIntegerField(default=0)
     last_run_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -67,6 +70,7 @@ class ProbeRun(models.Model):
     ok = models.BooleanField()
     slow = models.BooleanField(default=False)
     failure_class = models.CharField(max_length=20, blank=True)
+    attempt = models.CharField(max_length=32, help_text="Which delivery of the run wrote this row.")
     step = models.CharField(max_length=200, blank=True)
     message = models.TextField(blank=True)
     detail = models.JSONField(default=dict)

@@ -20,6 +20,7 @@ export CANARY_PASSPORT="${CANARY_PASSPORT:-AA0000001}"
 export PROBE_REGIONS="${PROBE_REGIONS:-default}"
 LOGS="$STATUSPAGE_VAR_DIR/logs"
 mkdir -p "$LOGS"
+rm -rf "$STATUSPAGE_VAR_DIR/metrics"  # per-process metric files of an earlier run
 
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0

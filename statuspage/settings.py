@@ -7,6 +7,7 @@ CELERY_BROKER_URL move the same code onto PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -152,6 +153,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "advance-maintenances": {"task": "statuspage.tasks.advance_maintenances", "schedule": 10.0},
+    # One tick dispatches every due probe (probes.scheduler); no per-probe entries.
+    "dispatch-probes": {"task": "probes.tasks.dispatch_due_probes", "schedule": 1.0},
+    "rollup-probes": {"task": "probes.tasks.rollup_probe_days", "schedule": 300.0},
+    "prune-probes": {"task": "probes.tasks.prune_probe_history", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -248,6 +253,16 @@ PUBLIC_CACHE_STALE_WHILE_REVALIDATE = envint("PUBLIC_CACHE_STALE_WHILE_REVALIDAT
 PUBLIC_RENDER_TTL = envint("PUBLIC_RENDER_TTL", 60)
 WEBHOOK_ALLOWED_NETWORKS = envnetworks("WEBHOOK_ALLOWED_NETWORKS", "")
 METRICS_ALLOWED_NETWORKS = envnetworks("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+PROBE_CONCURRENCY = envint("PROBE_CONCURRENCY", 32)
+PROBE_BATCH_SIZE = envint("PROBE_BATCH_SIZE", 50)
+PROBE_BATCH_EXPIRES_S = envint("PROBE_BATCH_EXPIRES_S", 60)
+PROBE_REOPEN_WINDOW_S = envint("PROBE_REOPEN_WINDOW_S", 30 * 60)
+PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
+PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
+# Metrics from web and worker processes are merged through this folder.
+PROMETHEUS_MULTIPROC_DIR = Path(envstr("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(PROMETHEUS_MULTIPROC_DIR))
 DEMO_TARGET_URL = envstr("DEMO_TARGET_URL", f"http://127.0.0.1:{envint('DEMO_TARGET_PORT', 8001)}")
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "status@localhost")

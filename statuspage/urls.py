@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from probes import views as probe_views
 from statuspage.views import api_v2, feeds, public
 from statuspage.views.cached import public_cached
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path("api/v2/scheduled-maintenances/upcoming.json", public_cached(api_v2.maintenances_upcoming)),
     path("api/v2/scheduled-maintenances/active.json", public_cached(api_v2.maintenances_active)),
     path("api/v1/", include("statuspage.api.urls")),
+    path("api/v1/", include("probes.urls")),
+    path("metrics", probe_views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,58 @@
+from django.contrib import admin, messages
+
+from probes.models import Probe, ProbeDaily, ProbeRun, RegionState
+
+
+class RegionStateInline(admin.TabularInline):
+    model = RegionState
+    extra = 0
+    can_delete = False
+    readonly_fields = ["region", "state", "next_run_at", "last_run_at", "consecutive_failures",
+                       "consecutive_successes", "consecutive_slow", "consecutive_fast"]
+
+
+@admin.register(Probe)
+class ProbeAdmin(admin.ModelAdmin):
+    list_display = ["key", "component", "state", "enabled", "state_changed_at", "incident", "last_failure_text"]
+    list_filter = ["state", "enabled", "component"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "component", "definition", "state", "state_changed_at", "incident", "recovered_at",
+                       "last_failure"]
+    fields = ["key", "component", "enabled", "state", "state_changed_at", "incident", "recovered_at",
+              "last_failure", "definition"]
+    inlines = [RegionStateInline]
+    actions = ["run_now"]
+
+    @admin.display(description="last failure")
+    def last_failure_text(self, obj):
+        return (obj.last_failure or {}).get("message", "—")
+
+    @admin.action(description="Run selected probes now")
+    def run_now(self, request, queryset):
+        from django.utils import timezone
+
+        RegionState.objects.filter(probe__in=queryset).update(next_run_at=timezone.now())
+        messages.success(request, "Scheduled: they run on the next dispatcher tick (about a second).")
+
+
+@admin.register(ProbeRun)
+class ProbeRunAdmin(admin.ModelAdmin):
+    list_display = ["probe", "region", "started_at", "ok", "slow", "duration_ms", "failure_class", "step", "message"]
+    list_filter = ["ok", "failure_class", "region", "probe"]
+    date_hierarchy = "started_at"
+    readonly_fields = [f.name for f in ProbeRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProbeDaily)
+class ProbeDailyAdmin(admin.ModelAdmin):
+    list_display = ["probe", "day", "runs", "failures", "p50_ms", "p95_ms"]
+    list_filter = ["probe"]
+
+    def has_add_permission(self, request):
+        return False

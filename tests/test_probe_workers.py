@@ -1,0 +1,70 @@
+"""Probes through real worker processes, one per region, against a real HTTP target."""
+
+import time
+
+import pytest
+
+from demo_target.server import start_in_thread
+from probes.models import Probe, ProbeRun
+from statuspage.config.apply import apply_config
+from statuspage.config.schema import validate
+from statuspage.models import Component, Incident
+from tests.processes import brokers, celery_process, wait_for, worker_args
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+CANARY = {"CANARY_PHONE": "+380500000001", "CANARY_CODE": "000000"}
+
+
+def probe_config(page_config, regions, quorum):
+    return {**page_config, "probes": [{
+        "key": "reserve-login-and-profile", "component": "reserve-data", "interval": "2s", "timeout": "1500ms",
+        "regions": regions, "quorum": quorum, "trip_after": 2, "recover_after": 2,
+        "steps": [
+            {"name": "login", "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/login",
+                                          "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
+             "expect": {"status": 200, "json": {"$.token": {"exists": True}}}, "save": {"token": "$.token"}},
+            {"name": "profile shows the canary's true data",
+             "request": {"method": "GET", "url": "{{ env.RESERVE_BASE_URL }}/api/profile",
+                         "headers": {"Authorization": "Bearer {{ token }}"}},
+             "expect": {"status": 200, "json": {"$.deferment.status": "none"}}},
+        ],
+    }]}
+
+
+@pytest.fixture
+def target():
+    server, base = start_in_thread(mode="ok")
+    yield server, base
+    server.stop()
+
+
+@pytest.mark.parametrize("broker", brokers())
+def test_two_regions_on_two_workers_trip_with_quorum_and_recover(page_config, broker, target, tmp_path):
+    server, base = target
+    config, errors = validate(probe_config(page_config, ["eu", "us"], quorum=2))
+    assert errors == []
+    apply_config(config)
+    env = {"RESERVE_BASE_URL": f"{base}/reserve", **CANARY}
+
+    with celery_process("worker", broker, tmp_path, *worker_args("probes.eu", name="eu"), log_name="eu", **env), \
+            celery_process("worker", broker, tmp_path, *worker_args("probes.us", "celery", name="us"),
+                           log_name="us", **env), \
+            celery_process("beat", broker, tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **env):
+        wait_for(lambda: set(ProbeRun.objects.filter(ok=True).values_list("region", flat=True)) == {"eu", "us"},
+                 what="a passing run in each region")
+
+        server.drill.switch("wrong_deferral")
+        started = time.monotonic()
+        wait_for(lambda: Component.objects.get(key="reserve-data").status == "major_outage", what="the trip")
+        print(f"\ndetected in {time.monotonic() - started:.1f}s (interval 2s, trip_after 2)")
+        incident = Incident.objects.get(probe_key="reserve-login-and-profile")
+        assert incident.published and incident.status == "investigating"
+        assert "$.deferment.status" in incident.updates.get().body
+        assert set(Probe.objects.get().regions.values_list("state", flat=True)) == {"down"}
+        failed = ProbeRun.objects.filter(ok=False).first()
+        assert (failed.failure_class, failed.step) == ("assertion", "profile shows the canary's true data")
+
+        server.drill.switch("ok")
+        wait_for(lambda: Incident.objects.get(pk=incident.pk).status == "resolved", what="the recovery")
+        assert Component.objects.get(key="reserve-data").status == "operational"
