@@ -81,6 +81,19 @@ def find_values(path: str, document: object) -> list:
 # ---------------------------------------------------------------- validation
 
 
+def brief(value: object, limit: int = 40) -> str:
+    """A short, safe rendering of any YAML value for an error message.
+
+    Never repr() a container: a YAML alias bomb expands to gigabytes of text."""
+    if isinstance(value, str):
+        return repr(value[:limit]) + ("..." if len(value) > limit else "")
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a very large number"  # str() of a 5000-digit int raises ValueError
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
 def json_value_problem(value: object) -> str | None:
     """Why `value` can't be stored as JSON (YAML dates, NaN, odd keys, cycles), or None."""
     stack: list[tuple[object, int]] = [(value, 0)]
@@ -90,7 +103,11 @@ def json_value_problem(value: object) -> str | None:
         nodes += 1
         if depth > _MAX_JSON_DEPTH or nodes > _MAX_JSON_NODES:
             return "value is nested too deeply or too large"
-        if item is None or isinstance(item, (str, bool, int)):
+        if item is None or isinstance(item, (str, bool)):
+            continue
+        if isinstance(item, int):
+            if item.bit_length() > 63:
+                return "numbers must fit in 64 bits"
             continue
         if isinstance(item, float):
             if not math.isfinite(item):
@@ -100,7 +117,7 @@ def json_value_problem(value: object) -> str | None:
         elif isinstance(item, dict):
             for key, child in item.items():
                 if not isinstance(key, str):
-                    return f"object keys must be strings, got {key!r:.40}"
+                    return f"object keys must be strings, got {brief(key)}"
                 stack.append((child, depth + 1))
         else:
             return f"{type(item).__name__} values are not allowed (quote it to make it a string)"
@@ -156,7 +173,7 @@ def normalise_matcher(spec: object) -> tuple[dict | None, list[str]]:
         if op not in MATCHERS:
             close = difflib.get_close_matches(op, MATCHERS, n=1) if isinstance(op, str) else []
             hint = f"did you mean '{close[0]}'? " if close else ""
-            problems.append(f"unknown matcher {op!r:.40} ({hint}known: " + ", ".join(MATCHERS) + ")")
+            problems.append(f"unknown matcher {brief(op)} ({hint}known: " + ", ".join(MATCHERS) + ")")
         else:
             problem = _arg_problem(op, arg)
             if problem:

@@ -94,24 +94,53 @@ def _env_names(spec: dict) -> set[str]:
     return names
 
 
-def _secret_forms(values: set[str]) -> list[str]:
-    """Each secret as it may appear in text, JSON, or a URL; longest first so none leaks partly."""
-    forms: set[str] = set()
-    for value in values:
-        if value:
-            forms.update({value, json.dumps(value)[1:-1], quote(value, safe=""), quote(value), quote_plus(value)})
-    forms.discard("")
-    return sorted(forms, key=len, reverse=True)
+class _Redactor:
+    """Replaces every secret, in each form it may take in text, JSON or a URL, by ***."""
 
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._forms: list[str] | None = []
 
-def _redact(text: str, forms: list[str]) -> str:
-    for form in forms:
-        text = text.replace(form, _REDACTED)
-    return text
+    def add(self, values: set[str]) -> None:
+        values = {v for v in values if v}
+        if not values <= self._secrets:
+            self._secrets |= values
+            self._forms = None  # worked out only if a failure needs it: most runs pass
+
+    @property
+    def forms(self) -> list[str]:
+        if self._forms is None:
+            forms = set()
+            for value in self._secrets:
+                forms |= {value, json.dumps(value)[1:-1], quote(value, safe=""), quote(value), quote_plus(value)}
+            forms.discard("")
+            self._forms = sorted(forms, key=len, reverse=True)  # longest first: no partial leaks
+        return self._forms
+
+    def __call__(self, text: str) -> str:
+        for form in self.forms:
+            text = text.replace(form, _REDACTED)
+        return text
+
+    def values(self, value: object) -> object:
+        """A copy of a JSON value with secrets redacted from its strings."""
+        if not self.forms:
+            return value
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, list):
+            return [self.values(item) for item in value]
+        if isinstance(value, dict):
+            return {self(str(k)): self.values(v) for k, v in value.items()}
+        return value
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _ms_since(start: float) -> int:
+    return round((time.monotonic() - start) * 1000)
 
 
 # ---------------------------------------------------------------- one probe
@@ -120,127 +149,198 @@ def _clip(text: str, limit: int) -> str:
 def run_probe(spec: dict, env: Mapping[str, str], client: httpx.Client) -> Verdict:
     """Run the probe's steps in order within its time limit. Never raises."""
     start = time.monotonic()
-    renderer = Renderer(env=env, saved={})
+    redact = _Redactor()
     steps_run: list[dict] = []
     index, name = None, None
-    secrets: set[str] = set()
     try:
-        secrets = {str(env[n]) for n in _env_names(spec) if n in env}
-        deadline = start + spec["timeout_ms"] / 1000
-        cookies = httpx.Cookies()  # this run's session only
+        try:
+            redact.add({str(env[n]) for n in _env_names(spec) if n in env})
+        except Exception:  # can't tell which values the spec uses: hide them all
+            redact.add({str(v) for v in env.values()})
+        run = _Run(spec, env, client, redact, start)
         for index, step in enumerate(spec["steps"]):
-            name = step["name"]
+            name = str(step["name"])
             entry = {"name": name, "status_code": None, "ms": None}
             steps_run.append(entry)
-            _run_step(step, renderer, client, cookies, deadline, spec["timeout_ms"], entry)
+            run.step(step, entry)
     except _Failure as failure:
-        return _failed(failure, start, index, name, steps_run, secrets | _saved_secrets(renderer))
+        return _failed(failure, start, index, name, steps_run, redact)
     except Exception as exc:  # a bug or odd spec must still give a verdict
         failure = _Failure("connect", "the probe to run", f"probe could not run: {type(exc).__name__}: {exc}")
-        return _failed(failure, start, index, name, steps_run, _all_secrets(env, spec, renderer))
+        return _failed(failure, start, index, name, steps_run, redact)
     total = _ms_since(start)
     return Verdict(ok=True, duration_ms=total, message=f"All {len(steps_run)} steps passed in {total} ms", steps=steps_run)
 
 
-def _saved_secrets(renderer: Renderer) -> set[str]:
-    # Saved values sent in later requests are often session tokens; short ones (ids) are kept.
-    return {v for v in renderer.used_saved_values if len(v) >= 8} | renderer.used_env_values
-
-
-def _all_secrets(env: Mapping[str, str], spec: object, renderer: Renderer) -> set[str]:
-    try:
-        names = _env_names(spec)  # type: ignore[arg-type]
-    except Exception:
-        names = set(env)  # can't tell which were meant: hide them all
-    return {str(env[n]) for n in names if n in env} | _saved_secrets(renderer)
-
-
 def _failed(failure: _Failure, start: float, index: int | None, name: str | None,
-            steps_run: list[dict], secrets: set[str]) -> Verdict:
-    forms = _secret_forms(secrets)
-    seen = _clip(_redact(failure.seen, forms), SEEN_LIMIT)
-    expectation = _clip(_redact(failure.expectation, forms), SEEN_LIMIT)
+            steps_run: list[dict], redact: _Redactor) -> Verdict:
+    seen = _clip(redact(failure.seen), SEEN_LIMIT)
+    expectation = _clip(redact(failure.expectation), SEEN_LIMIT)
     where = f"Step '{name}'" if name is not None else "The probe"
-    message = _clip(_redact(f"{where} failed: {seen}, expected {expectation}", forms), MESSAGE_LIMIT)
+    message = _clip(redact(f"{where} failed: {seen.rstrip('.')}, expected {expectation}"), MESSAGE_LIMIT)
     for entry in steps_run:
-        entry["name"] = _redact(str(entry["name"]), forms)
+        entry["name"] = redact(entry["name"])
     return Verdict(
         ok=False, duration_ms=_ms_since(start), failure_class=failure.failure_class,
-        step_index=index, step=_redact(name, forms) if name is not None else None,
+        step_index=index, step=redact(name) if name is not None else None,
         expectation=expectation, seen=seen, message=message, steps=steps_run,
     )
 
 
-def _ms_since(start: float) -> int:
-    return round((time.monotonic() - start) * 1000)
+class _Run:
+    """One run of one probe: its saved values, cookies, deadline and secrets."""
 
+    def __init__(self, spec: dict, env: Mapping[str, str], client: httpx.Client,
+                 redact: _Redactor, start: float) -> None:
+        self.client = client
+        self.redact = redact
+        self.renderer = Renderer(env=env, saved={})
+        self.cookies = httpx.Cookies()  # this run's session only
+        self.timeout_ms = int(spec["timeout_ms"])
+        self.deadline = start + self.timeout_ms / 1000
 
-# ---------------------------------------------------------------- one step
-
-
-def _run_step(step: dict, renderer: Renderer, client: httpx.Client, cookies: httpx.Cookies,
-              deadline: float, timeout_ms: int, entry: dict) -> None:
-    request_spec = step["request"]
-    try:
-        rendered = renderer.render(
-            {part: request_spec.get(part) for part in ("url", "headers", "query", "json", "form", "body")}
-        )
-    except TemplateError as exc:
-        raise _Failure("connect", "every placeholder to be filled", f"request not sent: {exc}") from None
-
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _Failure("timeout", f"all steps within {timeout_ms} ms", "the time limit ran out before this step")
-
-    sent = time.monotonic()
-    try:
-        request = client.build_request(
-            request_spec["method"],
-            rendered["url"],
-            headers=rendered["headers"] or None,
-            params=rendered["query"] or None,  # an empty dict would drop a query in the URL
-            json=rendered["json"] if "json" in request_spec else None,
-            data=rendered["form"] if "form" in request_spec else None,
-            content=rendered["body"].encode() if "body" in request_spec else None,
-            timeout=httpx.Timeout(remaining),  # each I/O wait gets the whole remaining budget
-        )
-        if cookies.jar:  # the cookie machinery costs ~5% of a probe: skip it when unused
-            cookies.set_cookie_header(request)
-        response = client.send(request, stream=True, follow_redirects=bool(request_spec.get("follow_redirects")))
+    def step(self, step: dict, entry: dict) -> None:
+        request_spec = step["request"]
         try:
-            body, truncated = _read_body(response, deadline)
+            rendered = self.renderer.render(
+                {part: request_spec.get(part) for part in ("url", "headers", "query", "json", "form", "body")}
+            )
+        except TemplateError as exc:
+            raise _Failure("connect", "every placeholder to be filled", f"request not sent: {exc}") from None
         finally:
-            response.close()
-    except _Failure:
-        raise
-    except Exception as exc:
-        raise _transport_failure(exc, _ms_since(sent), timeout_ms) from None
-    finally:
-        entry["ms"] = _ms_since(sent)
-    entry["status_code"] = response.status_code
-    if "set-cookie" in response.headers:
-        cookies.extract_cookies(response)
-    if time.monotonic() > deadline:
-        raise _Failure("timeout", f"all steps within {timeout_ms} ms", f"the answer took until past the limit ({entry['ms']} ms)")
+            # Saved values sent on are often session tokens; short ones (ids) stay readable.
+            self.redact.add(self.renderer.used_env_values
+                            | {v for v in self.renderer.used_saved_values if len(v) >= 8})
 
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Failure("timeout", f"all steps within {self.timeout_ms} ms", "the time limit ran out before this step")
+
+        sent = time.monotonic()
+        try:
+            url = httpx.URL(rendered["url"])
+            if rendered["query"]:  # merged by hand: httpx's params= would replace the URL's query
+                url = url.copy_merge_params(rendered["query"])
+            request = self.client.build_request(
+                request_spec["method"],
+                url,
+                headers=rendered["headers"] or None,
+                json=rendered["json"] if "json" in request_spec else None,
+                data=rendered["form"] if "form" in request_spec else None,
+                content=rendered["body"].encode() if "body" in request_spec else None,
+                timeout=httpx.Timeout(remaining),  # each I/O wait gets the whole remaining budget
+            )
+            if self.cookies.jar:  # the cookie machinery costs ~5% of a probe: skip it when unused
+                self.cookies.set_cookie_header(request)
+            response = self.client.send(request, stream=True, follow_redirects=bool(request_spec.get("follow_redirects")))
+            try:
+                body, truncated = self._read_body(response)
+            finally:
+                response.close()
+        except Exception as exc:
+            raise _transport_failure(exc, _ms_since(sent), self.timeout_ms) from None
+        finally:
+            entry["ms"] = _ms_since(sent)
+        entry["status_code"] = response.status_code
+        if "set-cookie" in response.headers:
+            self.cookies.extract_cookies(response)
+        if time.monotonic() > self.deadline:
+            raise _Failure("timeout", f"all steps within {self.timeout_ms} ms",
+                           f"the answer took until past the limit ({entry['ms']} ms)")
+        try:
+            self._check_response(step, response, body, truncated, entry["ms"])
+        except _Failure:
+            raise
+        except Exception as exc:  # e.g. a JSONPath filter comparing a string with a number
+            raise _Failure("assertion", "the checks to run",
+                           f"could not check the answer: {type(exc).__name__}: {exc}") from None
+
+    def _read_body(self, response: httpx.Response) -> tuple[bytes, bool]:
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return b"".join(chunks)[:MAX_BODY_BYTES], True
+            if time.monotonic() > self.deadline:  # a server dripping bytes must not outlast the limit
+                raise httpx.ReadTimeout("the answer was still arriving at the time limit")
+        return b"".join(chunks), False
+
+    # ------------------------------------------------------------ checks
+
+    def _snippet(self, text: str, limit: int = SNIPPET_CHARS) -> str:
+        # Redact before cutting, or a cut could leave half a secret that no longer matches.
+        return _clip(" ".join(self.redact(text).split()), limit)
+
+    def _check_response(self, step: dict, response: httpx.Response, body: bytes, truncated: bool,
+                        elapsed_ms: int) -> None:
+        expect = step.get("expect") or {}
+        text = _decode(response, body)
+        self._check_status(expect.get("status"), response, text)
+        for name, matcher in (expect.get("header") or {}).items():
+            self._assert(f"header {name}", matcher, response.headers.get_list(name))
+        self._check_body(expect, text)
+
+        if expect.get("json") or step.get("save"):
+            if truncated:
+                raise _Failure("assertion", "a JSON body", f"the body is larger than {MAX_BODY_BYTES} bytes")
+            try:
+                document = json.loads(body)
+            except ValueError:
+                raise _Failure("assertion", "a JSON body", f"body is not JSON: {self._snippet(text)}") from None
+            for path, matcher in (expect.get("json") or {}).items():
+                self._assert(path, matcher, matchers.find_values(path, document))
+            for name, path in (step.get("save") or {}).items():
+                values = matchers.find_values(path, document)
+                if not values:
+                    raise _Failure("assertion", f"a value to save as '{name}'", f"{path}: nothing found")
+                self.renderer.saved[name] = values[0]  # type: ignore[index]
+
+        max_ms = expect.get("max_ms")
+        if max_ms is not None and elapsed_ms > max_ms:
+            raise _Failure("latency", f"an answer within {max_ms} ms", f"the answer took {elapsed_ms} ms")
+
+    def _assert(self, subject: str, matcher: dict, values: list) -> None:
+        for number, result in enumerate(matchers.check(subject, matcher, values)):
+            if not result.ok:
+                # Describe redacted values: matchers cut long values, which could split a secret.
+                seen = matchers.check(subject, matcher, self.redact.values(values))[number].seen  # type: ignore[arg-type]
+                raise _Failure("assertion", result.expectation, seen)
+
+    def _check_status(self, wanted: list[int] | None, response: httpx.Response, text: str) -> None:
+        code = response.status_code
+        if (code in wanted) if wanted else (200 <= code < 300):
+            return
+        seen = f"HTTP {code} {response.reason_phrase}".rstrip()
+        if response.is_redirect:
+            seen += f" (redirect to {self.redact(response.headers.get('location', '?'))})"
+        if text.strip():
+            seen += f": {self._snippet(text)}"
+        expectation = "HTTP " + " or ".join(map(str, wanted)) if wanted else "a 2xx status"
+        raise _Failure("http_status", expectation, seen)
+
+    def _check_body(self, expect: dict, text: str) -> None:
+        for needle in expect.get("body_contains") or []:
+            if needle not in text:
+                raise _Failure("assertion", f"the body to contain '{needle}'", f"body starts with: {self._snippet(text)}")
+        for needle in expect.get("body_not_contains") or []:
+            if needle in text:
+                shown = self.redact(text)
+                at = max(shown.find(needle), 0)
+                around = shown[max(0, at - 60) : at + len(needle) + 60]
+                raise _Failure("assertion", f"the body not to contain '{needle}'",
+                               f"body contains it: ...{_clip(' '.join(around.split()), 250)}...")
+        window = text[: matchers.REGEX_WINDOW_CHARS]
+        for pattern in expect.get("body_matches") or []:
+            if matchers.compiled_regex(pattern).search(window) is None:
+                raise _Failure("assertion", f"the body to match /{pattern}/", f"body starts with: {self._snippet(text)}")
+
+
+def _decode(response: httpx.Response, body: bytes) -> str:
     try:
-        _check_response(step, response, body, truncated, entry["ms"], renderer)
-    except _Failure:
-        raise
-    except Exception as exc:  # e.g. a JSONPath filter comparing a string with a number
-        raise _Failure("assertion", "the checks to run", f"could not check the answer: {type(exc).__name__}: {exc}") from None
-
-
-def _read_body(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return b"".join(chunks)[:MAX_BODY_BYTES], True
-        if time.monotonic() > deadline:  # a server dripping bytes must not outlast the limit
-            raise httpx.ReadTimeout("the answer was still arriving at the time limit")
-    return b"".join(chunks), False
+        return body.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name in Content-Type
+        return body.decode("utf-8", errors="replace")
 
 
 def _is_tls_error(exc: BaseException) -> bool:
@@ -268,84 +368,6 @@ def _transport_failure(exc: Exception, elapsed_ms: int, timeout_ms: int) -> _Fai
     if isinstance(exc, httpx.ConnectError):
         return _Failure("connect", "a connection to the server", f"could not connect: {text}")
     return _Failure("connect", "a complete exchange with the server", f"{kind}: {text}")
-
-
-# ---------------------------------------------------------------- checks
-
-
-def _snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    return _clip(" ".join(text.split()), limit)
-
-
-def _decode(response: httpx.Response, body: bytes) -> str:
-    try:
-        return body.decode(response.charset_encoding or "utf-8", errors="replace")
-    except LookupError:  # an unknown charset name in Content-Type
-        return body.decode("utf-8", errors="replace")
-
-
-def _check_response(step: dict, response: httpx.Response, body: bytes, truncated: bool,
-                    elapsed_ms: int, renderer: Renderer) -> None:
-    expect = step.get("expect") or {}
-    text = _decode(response, body)
-    _check_status(expect.get("status"), response, text)
-
-    for name, matcher in (expect.get("header") or {}).items():
-        _first_failure(matchers.check(f"header {name}", matcher, response.headers.get_list(name)))
-    _check_body(expect, text)
-
-    if expect.get("json") or step.get("save"):
-        if truncated:
-            raise _Failure("assertion", "a JSON body", f"the body is larger than {MAX_BODY_BYTES} bytes")
-        try:
-            document = json.loads(body)
-        except ValueError:
-            raise _Failure("assertion", "a JSON body", f"body is not JSON: {_snippet(text)}") from None
-        for path, matcher in (expect.get("json") or {}).items():
-            _first_failure(matchers.check(path, matcher, matchers.find_values(path, document)))
-        for name, path in (step.get("save") or {}).items():
-            values = matchers.find_values(path, document)
-            if not values:
-                raise _Failure("assertion", f"a value to save as '{name}'", f"{path}: nothing found")
-            renderer.saved[name] = values[0]  # type: ignore[index]
-
-    max_ms = expect.get("max_ms")
-    if max_ms is not None and elapsed_ms > max_ms:
-        raise _Failure("latency", f"an answer within {max_ms} ms", f"the answer took {elapsed_ms} ms")
-
-
-def _check_status(wanted: list[int] | None, response: httpx.Response, text: str) -> None:
-    code = response.status_code
-    if (code in wanted) if wanted else (200 <= code < 300):
-        return
-    seen = f"HTTP {code} {response.reason_phrase}".rstrip()
-    if response.is_redirect:
-        seen += f" (redirect to {response.headers.get('location', '?')})"
-    if text.strip():
-        seen += f": {_snippet(text)}"
-    expectation = "HTTP " + " or ".join(map(str, wanted)) if wanted else "a 2xx status"
-    raise _Failure("http_status", expectation, seen)
-
-
-def _check_body(expect: dict, text: str) -> None:
-    for needle in expect.get("body_contains") or []:
-        if needle not in text:
-            raise _Failure("assertion", f"the body to contain '{needle}'", f"body starts with: {_snippet(text)}")
-    for needle in expect.get("body_not_contains") or []:
-        at = text.find(needle)
-        if at != -1:
-            around = text[max(0, at - 60) : at + len(needle) + 60]
-            raise _Failure("assertion", f"the body not to contain '{needle}'", f"body contains it: ...{_snippet(around, 250)}...")
-    window = text[: matchers.REGEX_WINDOW_CHARS]
-    for pattern in expect.get("body_matches") or []:
-        if matchers.compiled_regex(pattern).search(window) is None:
-            raise _Failure("assertion", f"the body to match /{pattern}/", f"body starts with: {_snippet(text)}")
-
-
-def _first_failure(checks: list[matchers.Check]) -> None:
-    for result in checks:
-        if not result.ok:
-            raise _Failure("assertion", result.expectation, result.seen)
 
 
 # ---------------------------------------------------------------- many probes

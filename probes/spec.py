@@ -7,6 +7,7 @@ whatever YAML produced. The result is JSON-serialisable (it is stored in a JSONF
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
@@ -62,7 +63,7 @@ def validate_probe(
 def _at(path: str, key: object) -> str:
     if isinstance(key, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
         return f"{path}.{key}"
-    return f"{path}[{key!r:.60}]"
+    return f"{path}[{matchers.brief(key)}]"
 
 
 def _kind(value: object) -> str:
@@ -84,7 +85,7 @@ def _unknown_keys(raw: dict, known: tuple[str, ...], path: str, report: Report) 
         if isinstance(key, str):
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-        report(path, f"unknown key {key!r:.60}{hint}; known keys: {', '.join(known)}")
+        report(path, f"unknown key {matchers.brief(key)}{hint}; known keys: {', '.join(known)}")
 
 
 def _duration(raw: dict, name: str, path: str, default: int | None, bounds: tuple[int, int], report: Report) -> int | None:
@@ -105,7 +106,7 @@ def _duration(raw: dict, name: str, path: str, default: int | None, bounds: tupl
 def _count(raw: dict, name: str, path: str, default: int, high: int, report: Report) -> int | None:
     value = raw.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        report(_at(path, name), f"must be a whole number from 1 to {high}, got {value!r:.40}")
+        report(_at(path, name), f"must be a whole number from 1 to {high}, got {matchers.brief(value)}")
         return None
     return value
 
@@ -113,7 +114,7 @@ def _count(raw: dict, name: str, path: str, default: int, high: int, report: Rep
 def _choice(raw: dict, name: str, path: str, default: str, choices: tuple[str, ...], report: Report) -> str | None:
     value = raw.get(name, default)
     if value not in choices or not isinstance(value, str):
-        report(_at(path, name), f"must be one of {', '.join(choices)}, got {value!r:.40}")
+        report(_at(path, name), f"must be one of {', '.join(choices)}, got {matchers.brief(value)}")
         return None
     return value
 
@@ -131,9 +132,13 @@ def _templates(value: object, path: str, saved: set[str], report: Report) -> Non
 
 
 def _no_templates_in_keys(value: object, path: str, report: Report) -> None:
-    stack = [value]
+    stack, visited = [value], set()
     while stack:
         item = stack.pop()
+        if isinstance(item, (dict, list)):
+            if id(item) in visited:  # YAML aliases share (or even nest) containers
+                continue
+            visited.add(id(item))
         if isinstance(item, dict):
             for key, child in item.items():
                 if isinstance(key, str) and "{{" in key:
@@ -154,10 +159,10 @@ def _probe(raw: object, path: str, component_keys: Collection[str], report: Repo
 
     key = raw.get("key")
     if not isinstance(key, str) or not KEY_RE.match(key):
-        report(_at(path, "key"), f"must be a slug of a-z, 0-9, '-' and '_' (at most 64), got {key!r:.60}")
+        report(_at(path, "key"), f"must be a slug of a-z, 0-9, '-' and '_' (at most 64), got {matchers.brief(key)}")
     component = raw.get("component")
     if not isinstance(component, str) or component not in component_keys:
-        report(_at(path, "component"), f"must be the key of a component in this file, got {component!r:.60}")
+        report(_at(path, "component"), f"must be the key of a component in this file, got {matchers.brief(component)}")
 
     interval_ms = _duration(raw, "interval", path, 60_000, INTERVAL_MS, report)
     timeout_ms = _duration(raw, "timeout", path, 10_000, TIMEOUT_MS, report)
@@ -196,9 +201,9 @@ def _regions(value: object, path: str, report: Report) -> list[str] | None:
     regions: list[str] = []
     for index, region in enumerate(value):
         if not isinstance(region, str) or not REGION_RE.match(region):
-            report(f"{path}[{index}]", f"a region name is a-z, 0-9, '-' and '_', got {region!r:.60}")
+            report(f"{path}[{index}]", f"a region name is a-z, 0-9, '-' and '_', got {matchers.brief(region)}")
         elif region in regions:
-            report(f"{path}[{index}]", f"region {region!r} is listed twice")
+            report(f"{path}[{index}]", f"region {matchers.brief(region)} is listed twice")
         else:
             regions.append(region)
     return regions
@@ -231,7 +236,7 @@ def _step(raw: object, path: str, index: int, saved: set[str], report: Report) -
     _unknown_keys(raw, STEP_KEYS, path, report)
     name = raw.get("name", f"step {index + 1}")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        report(_at(path, "name"), f"must be a non-empty text of at most 200 characters, got {name!r:.60}")
+        report(_at(path, "name"), f"must be a non-empty text of at most 200 characters, got {matchers.brief(name)}")
     if "request" not in raw:
         report(_at(path, "request"), "is required")
         request = None
@@ -246,13 +251,16 @@ def _save(value: object, path: str, report: Report) -> dict:
     value = _mapping(value, path, "save", report)
     if not value:
         return {}
+    saved = {}
     for name, jsonpath in value.items():
         if not isinstance(name, str) or not NAME_RE.match(name) or name == "env":
-            report(path, f"a saved name is letters, digits and '_' (not 'env'), got {name!r:.60}")
+            report(path, f"a saved name is letters, digits and '_' (not 'env'), got {matchers.brief(name)}")
+            continue
         problem = matchers.jsonpath_problem(jsonpath)
         if problem:
             report(path, problem)
-    return dict(value)
+        saved[name] = jsonpath
+    return saved
 
 
 # ---------------------------------------------------------------- request
@@ -262,7 +270,9 @@ def _text(value: object) -> str | None:
     """Header/query/form values: YAML may give numbers; true/false are too ambiguous."""
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 63:
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
         return str(value)
     return None
 
@@ -274,7 +284,7 @@ def _text_map(value: object, path: str, what: str, report: Report, lists: bool) 
     result: dict = {}
     for key, item in value.items():
         if not isinstance(key, str) or not key:
-            report(path, f"names must be non-empty text, got {key!r:.60}")
+            report(path, f"names must be non-empty text, got {matchers.brief(key)}")
             continue
         if lists and isinstance(item, list):
             texts = [_text(part) for part in item]
@@ -299,7 +309,7 @@ def _request(raw: object, path: str, saved: set[str], report: Report) -> dict | 
 
     method = raw.get("method", "GET")
     if not isinstance(method, str) or method.upper() not in HTTP_METHODS:
-        report(_at(path, "method"), f"must be one of {', '.join(HTTP_METHODS)}, got {method!r:.40}")
+        report(_at(path, "method"), f"must be one of {', '.join(HTTP_METHODS)}, got {matchers.brief(method)}")
     else:
         method = method.upper()
 
@@ -325,10 +335,12 @@ def _request(raw: object, path: str, saved: set[str], report: Report) -> dict | 
     bodies = [name for name in ("json", "form", "body") if name in raw]
     if len(bodies) > 1:
         report(path, f"use only one of json, form and body, got {', '.join(bodies)}")
+    json_ok = True
     if "json" in raw:
         problem = matchers.json_value_problem(raw["json"])
         if problem:
             report(_at(path, "json"), problem)
+            json_ok = False  # may be cyclic (YAML anchors): don't walk it again
         request["json"] = raw["json"]
     if "form" in raw:
         request["form"] = _text_map(raw["form"], _at(path, "form"), "form", report, lists=True)
@@ -340,11 +352,11 @@ def _request(raw: object, path: str, saved: set[str], report: Report) -> dict | 
 
     follow = raw.get("follow_redirects", False)
     if not isinstance(follow, bool):
-        report(_at(path, "follow_redirects"), f"must be true or false, got {follow!r:.40}")
+        report(_at(path, "follow_redirects"), f"must be true or false, got {matchers.brief(follow)}")
     request["follow_redirects"] = follow
 
     for part in ("headers", "query", "json", "form", "body"):
-        if request.get(part) is not None:
+        if request.get(part) is not None and (part != "json" or json_ok):
             _no_templates_in_keys(request[part], _at(path, part), report)
             _templates(request[part], _at(path, part), saved, report)
     return request
@@ -388,7 +400,7 @@ def _expect(raw: object, path: str, report: Report) -> dict:
         if not codes or not all(
             isinstance(c, int) and not isinstance(c, bool) and 100 <= c <= 599 for c in codes
         ):
-            report(_at(path, "status"), f"must be an HTTP status code or a list of them, got {status!r:.60}")
+            report(_at(path, "status"), f"must be an HTTP status code or a list of them, got {matchers.brief(status)}")
         expect["status"] = codes
     if "max_ms" in raw:
         expect["max_ms"] = _duration(raw, "max_ms", path, None, (1, TIMEOUT_MS[1]), report)
@@ -407,7 +419,7 @@ def _expect(raw: object, path: str, report: Report) -> dict:
     header_rules = _mapping(raw.get("header", {}), _at(path, "header"), "header", report) or {}
     for name, spec in header_rules.items():
         if not isinstance(name, str) or not HEADER_NAME_RE.match(name):
-            report(_at(path, "header"), f"{name!r:.60} is not a valid header name")
+            report(_at(path, "header"), f"{matchers.brief(name)} is not a valid header name")
             continue
         matcher, problems = matchers.normalise_matcher(spec)
         for problem in problems:
@@ -417,15 +429,17 @@ def _expect(raw: object, path: str, report: Report) -> dict:
     for name in ("body_contains", "body_not_contains", "body_matches"):
         if name not in raw:
             continue
-        items = raw[name] if isinstance(raw[name], list) else [raw[name]]
-        for item in items:
+        is_list = isinstance(raw[name], list)
+        items = raw[name] if is_list else [raw[name]]
+        for index, item in enumerate(items):
+            where = f"{_at(path, name)}[{index}]" if is_list else _at(path, name)
             if name == "body_matches":
                 problem = matchers.regex_problem(item)
             elif not isinstance(item, str) or not item:
-                problem = f"must be non-empty text or a list of them, got {_kind(item)}"
+                problem = f"must be non-empty text (or a list of texts), got {_kind(item)}"
             else:
                 problem = None
             if problem:
-                report(_at(path, name), problem)
+                report(where, problem)
         expect[name] = items
     return expect

@@ -51,15 +51,14 @@ def scan(text: str) -> tuple[list[Placeholder], list[str]]:
 
 def iter_strings(value: object) -> Iterator[str]:
     """Every string value (not key) inside nested dicts and lists."""
-    stack = [value]
+    stack, visited = [value], set()
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             yield item
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif isinstance(item, (dict, list)) and id(item) not in visited:
+            visited.add(id(item))  # YAML anchors can make a list contain itself
+            stack.extend(item.values() if isinstance(item, dict) else item)
 
 
 def _as_text(value: object) -> str:
