@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-servers bench soak clean
+.PHONY: run test test-sqlite test-servers bench soak clean messages screenshots
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,25 @@ test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-sqlite \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
+# The browser tests look at the page, not the database: once, in the SQLite run, is enough.
 test-servers: $(STAMP)
 	env -u CELERY_BROKER_URL DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL \
-		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest $(PYTEST_ARGS)
+		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@bash scripts/bench.sh
 
 clean:
 	rm -rf var
+
+# Translations: extract the marked strings into locale/*/django.po (needs GNU gettext,
+# `apt-get install gettext`), translate the new entries, compile; commit .po and .mo.
+LOCALES := -l uk -l uz -l uz_Latn -l ru
+I18N_IGNORE := --ignore='.venv/*' --ignore='node_modules/*' --ignore='var/*' --ignore='tests/*' --ignore='bench/*'
+messages: $(STAMP)
+	$(PY) manage.py makemessages $(LOCALES) --add-location=file $(I18N_IGNORE)
+	$(PY) manage.py compilemessages $(I18N_IGNORE)
+
+# docs/screenshot-*.png for the README, from a throwaway instance, in the machine's Chromium.
+screenshots: $(STAMP)
+	$(PY) scripts/screenshots.py

@@ -32,7 +32,8 @@ class _Receiver(asyncio.Protocol):
         self.stats, self.delay, self.buf = stats, delay, b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
 
     def data_received(self, data: bytes) -> None:
         self.buf += data

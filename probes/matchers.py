@@ -12,11 +12,12 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
+
+import regex
 
 from jsonpath_ng.ext.parser import ExtendedJsonPathParser
 
@@ -134,8 +135,8 @@ def regex_problem(pattern: object) -> str | None:
     if len(pattern) > MAX_PATTERN_CHARS:
         return f"regex is longer than {MAX_PATTERN_CHARS} characters"
     try:
-        re.compile(pattern)
-    except Exception as exc:  # re.error, but also OverflowError/RecursionError on odd input
+        regex.compile(pattern)
+    except Exception as exc:  # regex.error, but also OverflowError/RecursionError on odd input
         return f"bad regex /{pattern[:60]}/: {exc}"
     return None
 
@@ -219,9 +220,19 @@ def _show_values(subject: str, values: list) -> str:
     return f"{subject} = [" + ", ".join(show(v, 60) for v in values[:10]) + (", ...]" if len(values) > 10 else "]")
 
 
+REGEX_TIMEOUT_S = 0.1
+
+
 @lru_cache(maxsize=1024)
-def compiled_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def compiled_regex(pattern: str) -> "regex.Pattern[str]":
+    # The `regex` engine, not `re`: it takes a timeout, so a pattern with catastrophic
+    # backtracking fails its check instead of pinning a worker's CPU.
+    return regex.compile(pattern)
+
+
+def regex_search(pattern: str, text: str) -> bool:
+    """True if the pattern matches; raises TimeoutError after REGEX_TIMEOUT_S."""
+    return compiled_regex(pattern).search(text, timeout=REGEX_TIMEOUT_S) is not None
 
 
 def _regex_text(value: object) -> str:
@@ -259,8 +270,11 @@ def _check_one(subject: str, op: str, arg: object, values: list) -> Check:
     if op == "not_contains":
         return Check(not any(_contains(v, arg) for v in values), f"not to contain {show(arg)}", seen)
     if op == "matches":
-        pattern = compiled_regex(arg)
-        return Check(every(lambda v: pattern.search(_regex_text(v)) is not None), f"to match /{arg}/", seen)
+        try:
+            return Check(every(lambda v: regex_search(arg, _regex_text(v))), f"to match /{arg}/", seen)
+        except TimeoutError:
+            return Check(False, f"to match /{arg}/", f"the pattern took over {REGEX_TIMEOUT_S * 1000:.0f} ms "
+                                                     "(catastrophic backtracking?)")
     if op in _COMPARE:
         test, words = _COMPARE[op]
         return Check(every(lambda v: _is_number(v) and test(v, arg)), f"{words} {show(arg)}", seen)

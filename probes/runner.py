@@ -332,7 +332,12 @@ class _Run:
                                f"body contains it: ...{_clip(' '.join(around.split()), 250)}...")
         window = text[: matchers.REGEX_WINDOW_CHARS]
         for pattern in expect.get("body_matches") or []:
-            if matchers.compiled_regex(pattern).search(window) is None:
+            try:
+                matched = matchers.regex_search(pattern, window)
+            except TimeoutError:
+                raise _Failure("assertion", f"the body to match /{pattern}/",
+                               "the pattern took too long (catastrophic backtracking?)") from None
+            if not matched:
                 raise _Failure("assertion", f"the body to match /{pattern}/", f"body starts with: {self._snippet(text)}")
 
 

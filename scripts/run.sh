@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: migrate, apply the config, then start the demo target, gunicorn, a Celery
+# `make run`: migrate, apply the config, then start the demo target, the web server, a Celery
 # worker and Celery beat; Ctrl-C (or any one of them dying) stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,7 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py apply_config "$STATUSPAGE_CONFIG"
 LOGIN="$($PY manage.py oncall add oncall)"
+$PY manage.py render_public >/dev/null  # the first visitors read rendered pages too
 
 pids=()
 stop() {
@@ -47,7 +48,7 @@ if [ "$DEMO_TARGET" != "0" ]; then
   start demo-target $PY -m demo_target --host 127.0.0.1 --port "$DEMO_TARGET_PORT"
 fi
 QUEUES="celery$(printf ',probes.%s' ${PROBE_REGIONS//,/ })"
-start web .venv/bin/gunicorn statuspage.wsgi -c scripts/gunicorn.conf.py --bind "127.0.0.1:$PORT"
+start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn gthread)
 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency 2 --loglevel INFO \
   --hostname "worker-$PORT@%h"
 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \

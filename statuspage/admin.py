@@ -10,12 +10,18 @@ from statuspage.models import (
     Component,
     ComponentGroup,
     ComponentStatusChange,
+    Delivery,
+    DeliveryAttempt,
+    EmailSubscriber,
     Incident,
     IncidentUpdate,
     OfficialChannel,
+    OnCallContact,
     OutboxEvent,
     PageSettings,
+    WebhookSubscriber,
 )
+from statuspage.i18n import LANGUAGE_CODES
 from statuspage.statuses import ALL_INCIDENT_STATUSES, CLOSED_STATUSES, ComponentStatus
 
 admin.site.site_header = "Status page — on-call console"
@@ -84,8 +90,8 @@ class IncidentUpdateInline(admin.StackedInline):
     model = IncidentUpdate
     extra = 0
     can_delete = False
-    fields = ["status", "display_at", "author", "body", "affected"]
-    readonly_fields = ["status", "display_at", "author", "body", "affected"]
+    fields = ["status", "display_at", "author", "body", "translations", "affected"]
+    readonly_fields = ["status", "display_at", "author", "body", "translations", "affected"]
     ordering = ["-display_at"]
 
     def has_add_permission(self, request, obj=None):
@@ -106,17 +112,40 @@ class IncidentForm(forms.ModelForm):
                                               widget=forms.CheckboxSelectMultiple, label="Affected components")
     component_status = forms.ChoiceField(choices=[("", "— leave as they are —"), *ComponentStatus.choices],
                                          required=False, label="Set affected components to")
+    update_translations = forms.JSONField(
+        required=False, label="Update message in other languages",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text='{"uk": "…", "uz": "…", "uz-latn": "…", "ru": "…"}; a language left out shows the message above.')
 
     class Meta:
         model = Incident
-        fields = ["name", "kind", "impact", "published", "scheduled_for", "scheduled_until", "auto_transition",
-                  "postmortem", "postmortem_published_at"]
+        fields = ["name", "translations", "kind", "impact", "published", "scheduled_for", "scheduled_until",
+                  "auto_transition", "postmortem", "postmortem_published_at"]
+        labels = {"translations": "Name in other languages"}
+        help_texts = {"translations": '{"uk": {"name": "…"}, "uz": {"name": "…"}}'}
+
+    def clean_translations(self):
+        value = self.cleaned_data.get("translations") or {}
+        if not isinstance(value, dict) or any(
+                lang not in LANGUAGE_CODES or not isinstance(texts, dict) or set(texts) - {"name"}
+                or not all(isinstance(v, str) for v in texts.values()) for lang, texts in value.items()):
+            raise forms.ValidationError('Use {"uk": {"name": "…"}, …} with the codes ' + ", ".join(LANGUAGE_CODES))
+        return value
+
+    def clean_update_translations(self):
+        value = self.cleaned_data.get("update_translations") or {}
+        if not isinstance(value, dict) or any(lang not in LANGUAGE_CODES or not isinstance(body, str)
+                                              for lang, body in value.items()):
+            raise forms.ValidationError('Use {"uk": "…", …} with the codes ' + ", ".join(LANGUAGE_CODES))
+        return {lang: body for lang, body in value.items() if body.strip()}
 
     def clean(self):
         data = super().clean()
-        kind = data.get("kind") or (self.instance.kind if self.instance.pk else Incident.Kind.INCIDENT)
+        # Not `instance.pk`: the id has a default, so a new, unsaved incident has one already.
+        adding = self.instance._state.adding
+        kind = data.get("kind") or (Incident.Kind.INCIDENT if adding else self.instance.kind)
         status = data.get("update_status")
-        if not self.instance.pk and not status:
+        if adding and not status:
             status = Incident.allowed_statuses(kind)[0]
             data["update_status"] = status
         if status and status not in Incident.allowed_statuses(kind):
@@ -156,6 +185,7 @@ class IncidentAdmin(AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "kind", "impact", "published"]}),
         ("Post an update", {"fields": ["update_status", "update_body", "affected", "component_status"]}),
+        ("Other languages", {"fields": ["translations", "update_translations"]}),
         ("Maintenance window", {"fields": ["scheduled_for", "scheduled_until", "auto_transition"],
                                 "classes": ["collapse"]}),
         ("Postmortem", {"fields": ["postmortem", "postmortem_published_at"], "classes": ["collapse"]}),
@@ -171,7 +201,8 @@ class IncidentAdmin(AuditedAdmin):
                     name=obj.name, status=data["update_status"], body=data.get("update_body", ""),
                     impact=obj.impact if obj.impact != "none" else None, components=components, kind=obj.kind,
                     published=obj.published, scheduled_for=obj.scheduled_for, scheduled_until=obj.scheduled_until,
-                    author=request.user, via="admin",
+                    author=request.user, via="admin", translations=obj.translations,
+                    body_translations=data.get("update_translations"),
                 )
                 for c in data.get("affected") or []:
                     created.components.add(c)
@@ -183,7 +214,8 @@ class IncidentAdmin(AuditedAdmin):
             super().save_model(request, obj, form, change)
             if data.get("update_status"):
                 obj.post_update(status=data["update_status"], body=data.get("update_body", ""),
-                                components=components, author=request.user, via="admin")
+                                components=components, author=request.user, via="admin",
+                                translations=data.get("update_translations"))
             if form.cleaned_data.get("published") and not was_published:
                 obj.publish_draft(author=request.user)
 
@@ -248,3 +280,94 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class WebhookAdminForm(forms.ModelForm):
+    class Meta:
+        model = WebhookSubscriber
+        fields = ["url", "description", "format", "components", "owner_email", "active", "confirmed"]
+
+    def clean_url(self):
+        from rest_framework.exceptions import ValidationError as DRFValidationError
+
+        from statuspage.api.webhooks import validate_webhook_url
+
+        try:
+            return validate_webhook_url(self.cleaned_data["url"])
+        except DRFValidationError as exc:
+            raise forms.ValidationError(exc.detail[0]) from None
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["at", "status_code", "latency_ms", "error"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookSubscriber)
+class WebhookSubscriberAdmin(AuditedAdmin):
+    form = WebhookAdminForm
+    list_display = ["url", "format", "active", "confirmed", "failing_since", "disabled_reason", "created_at"]
+    list_filter = ["active", "format", "confirmed"]
+    search_fields = ["url", "description", "owner_email"]
+    filter_horizontal = ["components"]
+    actions = ["send_test_event", "reenable", "rotate_secret"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.warning(request, f"Signing secret (shown once): {obj.secret}")
+
+    @admin.action(description="Send a test event")
+    def send_test_event(self, request, queryset):
+        from statuspage.tasks import deliver_batch
+        from statuspage.webhooks.dispatch import send_test_event
+
+        ids = [send_test_event(w).pk for w in queryset]
+        deliver_batch.delay(ids)
+        messages.success(request, f"Test event queued for {len(ids)} subscriber(s); see Deliveries.")
+
+    @admin.action(description="Re-enable")
+    def reenable(self, request, queryset):
+        queryset.update(active=True, disabled_reason="", failing_since=None)
+
+    @admin.action(description="Rotate the secret (shown once)")
+    def rotate_secret(self, request, queryset):
+        for webhook in queryset:
+            messages.warning(request, f"{webhook.url}: new secret {webhook.rotate_secret()}")
+
+
+@admin.register(EmailSubscriber)
+class EmailSubscriberAdmin(AuditedAdmin):
+    list_display = ["email", "language", "confirmed_at", "created_at"]
+    list_filter = ["language"]
+    search_fields = ["email"]
+    filter_horizontal = ["components"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event", "webhook", "email", "status", "attempts", "last_status_code", "last_latency_ms",
+                    "next_attempt_at", "delivered_at"]
+    list_filter = ["status", "webhook"]
+    search_fields = ["event__id", "webhook__url", "email__email"]
+    inlines = [DeliveryAttemptInline]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OnCallContact)
+class OnCallContactAdmin(AuditedAdmin):
+    list_display = ["user", "alert_webhook_url", "alert_by_email"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)

@@ -2,11 +2,13 @@ from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 # Public pages: no login, cacheable by browsers and CDNs (SPEC §4).
-_PUBLIC_PREFIXES = ("/api/v2/", "/history", "/incidents/", "/components/", "/healthz", "/subscribe", "/badge", "/.well-known/")
+_PUBLIC_PREFIXES = ("/api/v2/", "/history", "/incidents/", "/components/", "/healthz", "/badge", "/.well-known/",
+                    "/embed")
+_PUBLIC_PATHS = {"/", "/subscribe"}  # not /subscribe/…: confirmations show secrets
 
 
 def is_public_path(path: str) -> bool:
-    return path == "/" or path.startswith(_PUBLIC_PREFIXES)
+    return path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES)
 
 
 class PublicCacheHeadersMiddleware:

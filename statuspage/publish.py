@@ -18,18 +18,28 @@ PUBLIC_VERSION_KEY = "public:version"
 
 
 def public_changed() -> None:
-    """Bump the public version; caches keyed on it go stale at once.
+    """Bump the public version; snapshots keyed on it go stale at once.
 
     Bumped now (readers stop serving the old state) and again after commit: a reader that
-    rendered the uncommitted-yet state in between cached it under a version that the
-    second bump retires.
+    rendered the uncommitted-yet state in between stored it under a version that the
+    second bump retires. After commit the new state is rendered (statuspage.render_tasks).
     """
     _bump()
-    transaction.on_commit(_bump)
+    transaction.on_commit(_committed)
+
+
+def _committed() -> None:
+    _bump()
+    from statuspage.render_tasks import schedule_render
+
+    schedule_render()
 
 
 def _bump() -> None:
+    from statuspage import snapshots
+
     cache.set(PUBLIC_VERSION_KEY, uuid.uuid4().hex, None)
+    snapshots.version_changed()
 
 
 def public_version() -> str:

@@ -56,11 +56,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a public GET with a rendered snapshot is answered before anything else runs.
+    "statuspage.snapshots.SnapshotMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "statuspage.i18n.LanguageSwitchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "statuspage.middleware.PublicCacheHeadersMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -125,7 +128,9 @@ else:
     # Shared between gunicorn workers, Celery and beat on one host, with no server.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache, swept by expiry (statuspage.cache): rendered public
+            # responses are one entry per URL and language.
+            "BACKEND": "statuspage.cache.LocalFileCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
@@ -153,6 +158,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "advance-maintenances": {"task": "statuspage.tasks.advance_maintenances", "schedule": 10.0},
+    # Time alone changes the page (today's uptime, a new day): re-render when it did.
+    "refresh-public": {"task": "statuspage.render_tasks.refresh_public", "schedule": 60.0},
+    "sweep-outbox": {"task": "statuspage.tasks.sweep_outbox", "schedule": 15.0},
     # One tick dispatches every due probe (probes.scheduler); no per-probe entries.
     "dispatch-probes": {"task": "probes.tasks.dispatch_due_probes", "schedule": 1.0},
     "rollup-probes": {"task": "probes.tasks.rollup_probe_days", "schedule": 300.0},
@@ -170,7 +178,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["statuspage.api.auth.IsOnCall"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["statuspage.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "statuspage.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
@@ -197,6 +205,9 @@ LANGUAGES = [
     ("en", "English"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats and month names per language (Django's Uzbek is Latin script only).
+FORMAT_MODULE_PATH = ["statuspage.formats"]
+LANGUAGE_COOKIE_NAME = "lang"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -250,8 +261,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 # --- Product ----------------------------------------------------------------
 PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", 10)
 PUBLIC_CACHE_STALE_WHILE_REVALIDATE = envint("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 30)
-PUBLIC_RENDER_TTL = envint("PUBLIC_RENDER_TTL", 60)
+# Render on write (statuspage.render, statuspage.snapshots). PUBLIC_SNAPSHOTS=0 is the
+# naive path (every request runs its view), kept for benchmarks and for debugging.
+PUBLIC_SNAPSHOTS = envbool("PUBLIC_SNAPSHOTS", True)
+PUBLIC_RENDER_ON_WRITE = envbool("PUBLIC_RENDER_ON_WRITE", True)
+PUBLIC_SNAPSHOT_TTL = envint("PUBLIC_SNAPSHOT_TTL", 3600)  # frees old versions; a quiet page re-renders hourly
+PUBLIC_VERSION_CHECK_S = float(envstr("PUBLIC_VERSION_CHECK_S", "0"))  # >0: Redis GETs at most this often
+PUBLIC_BROTLI_QUALITY = envint("PUBLIC_BROTLI_QUALITY", 9)  # 11 is 5% smaller, 15x slower
+PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://localhost")  # when the page sets no url
+PUBLIC_EXPORT_DIR = envstr("PUBLIC_EXPORT_DIR")  # also write rendered files here, for nginx/CDN
 WEBHOOK_ALLOWED_NETWORKS = envnetworks("WEBHOOK_ALLOWED_NETWORKS", "")
+# Subscribers' whsec_ secrets are derived from this key; rotating it rotates them all.
+WEBHOOK_SECRET_KEY = envsecret("WEBHOOK_SECRET_KEY") or SECRET_KEY
+WEBHOOK_LEASE_S = envint("WEBHOOK_LEASE_S", 300)
+WEBHOOK_DISABLE_AFTER_DAYS = envint("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+WEBHOOK_CONCURRENCY = envint("WEBHOOK_CONCURRENCY", 256)
+WEBHOOK_BATCH = envint("WEBHOOK_BATCH", 2000)
 METRICS_ALLOWED_NETWORKS = envnetworks("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 PROBE_CONCURRENCY = envint("PROBE_CONCURRENCY", 32)
 PROBE_BATCH_SIZE = envint("PROBE_BATCH_SIZE", 50)

@@ -38,9 +38,37 @@ def _move(pk: str, expected: str | None, new_status: str, body: str, component_s
     return 1
 
 
-@shared_task
-def fan_out_event(event_id: str) -> None:
-    """Deliver an outbox event to its subscribers (the webhook layer plugs in here)."""
+@shared_task(acks_late=True)
+def fan_out_event(event_id: str) -> int:
+    """Create an event's deliveries and send them in parallel batches."""
+    from django.conf import settings
+
     from statuspage.webhooks.dispatch import fan_out
 
-    fan_out(event_id)
+    ids = fan_out(event_id)
+    size = settings.WEBHOOK_BATCH
+    for i in range(0, len(ids), size):
+        deliver_batch.delay(ids[i:i + size])
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def deliver_batch(ids: list[int]) -> int:
+    from statuspage.webhooks.dispatch import deliver
+
+    return deliver(ids)
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """The safety net: whatever a lost task or a killed worker left is sent from here."""
+    from statuspage.webhooks.dispatch import sweep
+
+    return sweep()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
+def alert_oncall(incident_id: str, probe_key: str) -> int:
+    from statuspage.notify import alert_oncall as alert
+
+    return alert(incident_id, probe_key)

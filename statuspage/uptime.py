@@ -8,6 +8,7 @@ history's length before the window.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from statuspage.i18n import localized
 from statuspage.models import Component, ComponentStatusChange, Incident
 from statuspage.statuses import COMPONENT_SEVERITY, DOWNTIME_WEIGHT, ComponentStatus
 
@@ -59,7 +61,7 @@ def bars(components: list[Component], tz_name: str = "UTC", days: int = DAYS, no
     recent = Incident.objects.public().filter(kind=Incident.Kind.INCIDENT, started_at__gte=window_start)
     for inc in recent.prefetch_related("components"):
         for c in inc.components.all():
-            incidents_by_day[(c.pk, inc.started_at.astimezone(tz).date())].append(inc.name)
+            incidents_by_day[(c.pk, inc.started_at.astimezone(tz).date())].append(localized(inc))
 
     result = {}
     for comp in components:
@@ -67,12 +69,16 @@ def bars(components: list[Component], tz_name: str = "UTC", days: int = DAYS, no
         status = chain[0].old_status if chain else comp.status
         # Segments (start, status) from the window start to now.
         segments = [(max(window_start, comp.created_at), status)] + [(ch.at, ch.new_status) for ch in chain]
+        starts = [start for start, _ in segments]
         out = []
         for n in range(days):
             d = first_day + timedelta(days=n)
             start = datetime.combine(d, time.min, tz)
             end = min(start + timedelta(days=1), now)
-            out.append(_day(d, start, end, segments, comp.created_at, incidents_by_day.get((comp.pk, d), [])))
+            # Only the segments that overlap the day, and the next one (its start ends them):
+            # linear in the changes, not days x changes.
+            lo, hi = max(bisect_right(starts, start) - 1, 0), bisect_left(starts, end) + 1
+            out.append(_day(d, start, end, segments[lo:hi], comp.created_at, incidents_by_day.get((comp.pk, d), [])))
         result[comp.pk] = UptimeBar(out)
     return result
 

@@ -1,9 +1,11 @@
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.clickjacking import xframe_options_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from probes import views as probe_views
-from statuspage.views import api_v2, feeds, public
+from statuspage.views import api_v2, embeds, feeds, public, subscribe
 from statuspage.views.cached import public_cached
 
 
@@ -25,6 +27,18 @@ urlpatterns = [
     path("components/<slug:key>/history.rss", feed(feeds.ComponentRss), name="component-rss"),
     path("components/<slug:key>/history.atom", feed(feeds.ComponentAtom), name="component-atom"),
     path("subscribe", public_cached(public.subscribe), name="subscribe"),
+    path("badge.svg", public_cached(embeds.page_badge), name="badge"),
+    path("components/<slug:key>/badge.svg", public_cached(embeds.component_badge), name="component-badge"),
+    # The one page other sites may frame; outside the cache so the relaxed headers apply
+    # to cached responses too.
+    path("embed", csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(public_cached(embeds.embed))),
+         name="embed"),
+    path(".well-known/statuspage.json", public_cached(embeds.well_known), name="well-known"),
+    path("subscribe/email", subscribe.subscribe_email, name="subscribe-email"),
+    path("subscribe/confirm/<str:token>", subscribe.confirm_email, name="subscribe-confirm"),
+    path("subscribe/webhook", subscribe.subscribe_webhook, name="subscribe-webhook"),
+    path("subscribe/webhook/confirm/<str:token>", subscribe.confirm_webhook, name="webhook-confirm"),
+    path("unsubscribe/<str:token>", subscribe.unsubscribe, name="unsubscribe"),
     path("healthz", public.healthz, name="healthz"),
     path("api/v2/summary.json", public_cached(api_v2.summary)),
     path("api/v2/status.json", public_cached(api_v2.status)),
@@ -41,3 +55,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+
+handler400 = "statuspage.views.errors.bad_request"
+handler403 = "statuspage.views.errors.permission_denied"
+handler404 = "statuspage.views.errors.page_not_found"
+handler500 = "statuspage.views.errors.server_error"

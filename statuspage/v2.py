@@ -25,6 +25,9 @@ def page_dict(page: PageSettings) -> dict:
         "url": page.url,
         "time_zone": page.time_zone,
         "updated_at": ts(page.updated_at),
+        # Not in Statuspage's shape: where a reader of a feed, API answer or webhook
+        # checks the official channels (fake support bots copy a status page's look).
+        "verify_url": f"{page.url.rstrip('/')}/.well-known/statuspage.json" if page.url else None,
     }
 
 

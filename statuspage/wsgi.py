@@ -3,4 +3,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from statuspage.snapshots import serve_snapshots  # noqa: E402 - needs the settings loaded
+
+# Public GETs with a rendered snapshot are answered before Django builds a request.
+application = serve_snapshots(django_application)

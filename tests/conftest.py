@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from statuspage.config.apply import apply_config
@@ -12,9 +13,21 @@ from statuspage.oncall import ensure_oncall_group
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
+    from statuspage import snapshots
+
     cache.clear()
+    snapshots.forget()  # this process's memory of rendered pages goes with the cache
     yield
     cache.clear()
+    snapshots.forget()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request leaves its language active in the thread (LocaleMiddleware never resets
+    it); code called directly in the next test must not inherit a reader's language."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def test_make_run_serves_the_page_feeds_and_api_then_stops_on_ctrl_c(running):
     with httpx.Client(base_url=base, trust_env=False, timeout=10) as client:
         home = client.get("/")
         assert home.status_code == 200 and "Registration data" in home.text
-        assert home.headers["server"].startswith("gunicorn")
+        assert home.headers["server"].startswith(("granian", "gunicorn"))  # scripts/web.sh, not runserver
         assert client.get("/", headers={"If-None-Match": home.headers["etag"]}).status_code == 304
         assert client.get("/healthz").json()["database"] == "ok"
         for feed in ("/history.rss", "/history.atom"):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from statuspage.models import Component, Incident
@@ -18,6 +19,19 @@ class ComponentStatusesField(serializers.DictField):
         return {found[key]: status for key, status in statuses.items()}
 
 
+class TextsByLanguageField(serializers.DictField):
+    """`{language code: text}` for one of the page's languages (uk, uz, uz-latn, ru, en)."""
+
+    child = serializers.CharField(max_length=20000, allow_blank=True)
+
+    def to_internal_value(self, data):
+        texts = super().to_internal_value(data)
+        unknown = sorted(set(texts) - {code for code, _ in settings.LANGUAGES})
+        if unknown:
+            raise serializers.ValidationError(f"unknown language(s): {', '.join(unknown)}")
+        return texts
+
+
 class IncidentCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255)
     status = serializers.ChoiceField(
@@ -31,6 +45,10 @@ class IncidentCreateSerializer(serializers.Serializer):
     published = serializers.BooleanField(required=False, default=True, help_text="false: a draft for on-call.")
     scheduled_for = serializers.DateTimeField(required=False, help_text="Makes it a scheduled maintenance.")
     scheduled_until = serializers.DateTimeField(required=False)
+    name_translations = TextsByLanguageField(required=False, default=dict,
+                                             help_text='The name in other languages: {"uk": "…", "uz": "…"}.')
+    body_translations = TextsByLanguageField(required=False, default=dict,
+                                             help_text="The body in other languages (Markdown).")
 
     def validate(self, attrs):
         maintenance = "scheduled_for" in attrs
@@ -52,6 +70,8 @@ class IncidentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[*IncidentStatus.choices, *MaintenanceStatus.choices])
     body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
     components = ComponentStatusesField(required=False, default=dict)
+    body_translations = TextsByLanguageField(required=False, default=dict,
+                                             help_text='The body in other languages: {"uk": "…", "uz": "…"}.')
 
     def validate_status(self, value):
         incident = self.context["incident"]

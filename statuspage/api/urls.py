@@ -1,6 +1,6 @@
 from django.urls import path
 
-from statuspage.api import views
+from statuspage.api import views, webhooks
 
 urlpatterns = [
     path("incidents/", views.incidents, name="api-incidents"),
@@ -8,4 +8,8 @@ urlpatterns = [
     path("components/", views.components, name="api-components"),
     path("components/<slug:key>/", views.component, name="api-component"),
     path("config/", views.config, name="api-config"),
+    path("webhooks/", webhooks.webhooks, name="api-webhooks"),
+    path("webhooks/<str:webhook_id>/", webhooks.webhook, name="api-webhook"),
+    path("webhooks/<str:webhook_id>/deliveries/", webhooks.webhook_deliveries, name="api-webhook-deliveries"),
+    path("webhooks/<str:webhook_id>/test/", webhooks.webhook_test, name="api-webhook-test"),
 ]

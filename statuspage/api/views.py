@@ -44,6 +44,8 @@ def incidents(request):
         components=data["components"], kind=data["kind"], published=data["published"],
         scheduled_for=data.get("scheduled_for"), scheduled_until=data.get("scheduled_until"),
         author=request.user, via="api",
+        translations={lang: {"name": name} for lang, name in data["name_translations"].items() if name},
+        body_translations={lang: body for lang, body in data["body_translations"].items() if body},
     )
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
 
@@ -57,7 +59,8 @@ def incident_updates(request, incident_id: str):
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     incident.post_update(status=data["status"], body=data["body"], components=data["components"],
-                         author=request.user, via="api")
+                         author=request.user, via="api",
+                         translations={lang: body for lang, body in data["body_translations"].items() if body})
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
 
 

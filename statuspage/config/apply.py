@@ -54,12 +54,13 @@ def _apply_page(page_cfg: dict, changes: list[str]) -> None:
     if changed:
         page.save()
         changes.append(f"page: {', '.join(changed)} changed")
-    current = [(c.name, c.value, c.url) for c in page.channels.all()]
-    wanted = [(c["name"], c["value"], c["url"]) for c in page_cfg["channels"]]
+    current = [(c.name, c.value, c.url, c.translations) for c in page.channels.all()]
+    wanted = [(c["name"], c["value"], c["url"], c.get("translations", {})) for c in page_cfg["channels"]]
     if current != wanted:
         page.channels.all().delete()
         OfficialChannel.objects.bulk_create(
-            OfficialChannel(page=page, name=n, value=v, url=u, position=i) for i, (n, v, u) in enumerate(wanted)
+            OfficialChannel(page=page, name=n, value=v, url=u, translations=t, position=i)
+            for i, (n, v, u, t) in enumerate(wanted)
         )
         changes.append(f"page: official channels set to {len(wanted)}")
 
@@ -67,12 +68,13 @@ def _apply_page(page_cfg: dict, changes: list[str]) -> None:
 def _apply_components(config: Config, prune: bool, changes: list[str]) -> None:
     groups = {}
     for g in config.groups:
-        group, created = ComponentGroup.objects.get_or_create(key=g["key"], defaults={"name": g["name"],
-                                                                                      "position": g["position"]})
+        values = {"name": g["name"], "position": g["position"], "description": g.get("description", ""),
+                  "translations": g.get("translations", {})}
+        group, created = ComponentGroup.objects.get_or_create(key=g["key"], defaults=values)
         groups[g["key"]] = group
         if created:
             changes.append(f"group {g['key']}: created")
-        elif _set(group, {"name": g["name"], "position": g["position"]}):
+        elif _set(group, values):
             group.save()
             changes.append(f"group {g['key']}: updated")
     for c in config.components:

@@ -15,11 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.utils.text import slugify
 
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline in
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
-TOP_KEYS = {"page", "components", "probes"}
+TOP_KEYS = {"page", "components", "groups", "probes"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "translations"}
-CHANNEL_KEYS = {"name", "value", "url"}
+CHANNEL_KEYS = {"name", "value", "url", "translations"}
+GROUP_KEYS = {"name", "description", "translations"}
 COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
 
 Errors = list[tuple[str, str]]
@@ -47,7 +48,11 @@ def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Con
     if "components" in doc:
         config.groups, config.components = _components(doc["components"], errors)
         known = {c["key"] for c in config.components}
+        if "groups" in doc:
+            _group_texts(doc["groups"], config.groups, errors)
     else:
+        if "groups" in doc:
+            errors.append(("groups", "describes the groups of `components`, which this document does not have"))
         known = set(existing_components or ())
     if "probes" in doc:
         config.probes = _probes(doc["probes"], known, errors)
@@ -132,7 +137,7 @@ def _page(raw: Any, errors: Errors) -> dict | None:
         errors.append(("page.languages", "must be a list of language codes"))
     else:
         for i, lang in enumerate(languages):
-            if lang not in LANGUAGE_CODES:
+            if not isinstance(lang, str) or lang not in LANGUAGE_CODES:
                 errors.append((f"page.languages[{i}]", f"unknown language '{lang}'; expected one of "
                                f"{', '.join(sorted(LANGUAGE_CODES))}"))
             else:
@@ -149,7 +154,8 @@ def _page(raw: Any, errors: Errors) -> dict | None:
         _unknown(ch, CHANNEL_KEYS, where, errors)
         channel = {"name": _string(ch, "name", where, errors, required=True, max_len=200),
                    "value": _string(ch, "value", where, errors, max_len=200),
-                   "url": _url(ch, "url", where, errors)}
+                   "url": _url(ch, "url", where, errors),
+                   "translations": _translations(ch, where, errors, {"name"})}
         if not channel["value"] and not channel["url"]:
             errors.append((where, "needs a value or a url"))
         page["channels"].append(channel)
@@ -183,7 +189,8 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
             seen.add(key)
         group_name = _string(item, "group", where, errors, max_len=200)
         if group_name and group_name not in groups:
-            groups[group_name] = {"key": group_key(group_name), "name": group_name, "position": len(groups)}
+            groups[group_name] = {"key": group_key(group_name), "name": group_name, "position": len(groups),
+                                  "description": "", "translations": {}}
         components.append({
             "key": key if isinstance(key, str) else "",
             "name": _string(item, "name", where, errors, required=True, max_len=200),
@@ -198,6 +205,28 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
         clash = sorted(seen & {g["key"] for g in groups.values()})
         errors.append(("components", f"group id(s) {', '.join(clash)} clash with component keys; rename one"))
     return list(groups.values()), components
+
+
+def _group_texts(raw: Any, groups: list[dict], errors: Errors) -> None:
+    """`groups: [{name, description, translations}]`: texts for the groups that the
+    components name (a group exists because a component is in it)."""
+    if not isinstance(raw, list):
+        errors.append(("groups", "must be a list"))
+        return
+    by_name = {g["name"]: g for g in groups}
+    for i, item in enumerate(raw):
+        where = f"groups[{i}]"
+        if not isinstance(item, dict):
+            errors.append((where, "must be a mapping with name, description and translations"))
+            continue
+        _unknown(item, GROUP_KEYS, where, errors)
+        name = _string(item, "name", where, errors, required=True, max_len=200)
+        if name and name not in by_name:
+            errors.append((f"{where}.name", f"no component is in a group named '{name}'"))
+            continue
+        if name:
+            by_name[name]["description"] = _string(item, "description", where, errors)
+            by_name[name]["translations"] = _translations(item, where, errors, {"name", "description"})
 
 
 def _probes(raw: Any, component_keys: set[str], errors: Errors) -> list[dict]:

@@ -2,7 +2,9 @@ from statuspage.models.audit import AuditLog
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
 from statuspage.models.events import OutboxEvent
 from statuspage.models.incidents import AffectedComponent, Incident, IncidentUpdate
+from statuspage.models.oncall import OnCallContact
 from statuspage.models.page import OfficialChannel, PageSettings
+from statuspage.models.subscribers import Delivery, DeliveryAttempt, EmailSubscriber, WebhookSubscriber
 from statuspage.models.tokens import ApiToken
 
 __all__ = [
@@ -12,9 +14,14 @@ __all__ = [
     "Component",
     "ComponentGroup",
     "ComponentStatusChange",
+    "Delivery",
+    "DeliveryAttempt",
+    "EmailSubscriber",
     "Incident",
     "IncidentUpdate",
     "OfficialChannel",
+    "OnCallContact",
     "OutboxEvent",
     "PageSettings",
+    "WebhookSubscriber",
 ]

@@ -100,8 +100,13 @@ class Incident(models.Model):
         probe_key: str = "",
         author=None,
         via: str = "api",
+        translations: dict | None = None,
+        body_translations: dict | None = None,
     ) -> "Incident":
-        """Create an incident (or maintenance) with its first update, atomically."""
+        """Create an incident (or maintenance) with its first update, atomically.
+
+        `translations` {lang: {name}} and `body_translations` {lang: body} give the texts
+        in other languages; readers whose language has none see `name` and `body`."""
         from statuspage.models.audit import AuditLog
 
         components = components or {}
@@ -113,9 +118,10 @@ class Incident(models.Model):
                 impact=impact or worst_impact(COMPONENT_INDICATOR[s] for s in components.values()),
                 published=published, scheduled_for=scheduled_for, scheduled_until=scheduled_until,
                 probe_key=probe_key, created_by=author if author is not None and author.is_authenticated else None,
+                translations=translations or {},
             )
             incident.post_update(status=status, body=body, components=components, author=author, via=via,
-                                 created=True)
+                                 created=True, translations=body_translations)
             AuditLog.record(actor=author, via=via, action="create", obj=incident, summary=name)
         return incident
 
@@ -129,6 +135,7 @@ class Incident(models.Model):
         via: str = "api",
         display_at=None,
         created: bool = False,
+        translations: dict | None = None,
     ) -> "IncidentUpdate":
         """Add an update to the timeline; the components' statuses change in the same transaction."""
         from statuspage import publish
@@ -150,7 +157,7 @@ class Incident(models.Model):
                 self.components.add(*components.keys())
                 components = {}
             update = IncidentUpdate.objects.create(
-                incident=self, status=status, body=body, display_at=display_at or now,
+                incident=self, status=status, body=body, display_at=display_at or now, translations=translations or {},
                 author=author if author is not None and author.is_authenticated else None,
             )
             for component, new_status in components.items():

@@ -36,6 +36,7 @@ class OfficialChannel(models.Model):
     value = models.CharField(max_length=200, blank=True)
     url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name}}")
 
     class Meta:
         ordering = ["position", "id"]

@@ -1,10 +1,15 @@
+from datetime import timezone as dt_timezone
+
 from django import template
-from django.utils.formats import date_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from statuspage.i18n import html_lang as _html_lang
+from statuspage.i18n import language_links, localized, offered_time_zones, time_zone_label
 from statuspage.markdown import render_markdown
-from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus
+from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.uptime import UptimeBar
 
 register = template.Library()
@@ -26,6 +31,44 @@ def markdown(text):
 
 
 @register.filter
+def tr(obj, field="name"):
+    """The object's text in the reader's language: `{{ component|tr:"name" }}`."""
+    return localized(obj, field)
+
+
+@register.simple_tag(takes_context=True)
+def page_chrome(context, page):
+    """What base.html shows around every page: the language switcher and the time zone
+    the times are in (views rendered through render_public activate the reader's)."""
+    from django.utils.translation import get_language
+
+    tz = timezone.get_current_timezone_name()
+    return {
+        "languages": language_links(page, get_language()) if page else [],
+        "tz_label": time_zone_label(tz),
+        "tz_choices": [(z, time_zone_label(z)) for z in offered_time_zones(page) if z != tz] if page else [],
+    }
+
+
+@register.filter
+def html_lang(code):
+    return _html_lang(code)
+
+
+@register.simple_tag
+def when(value, fmt="DATETIME_FORMAT"):
+    """A time in the reader's time zone and date format, named with its zone:
+    `<time datetime="2025-10-17T11:05:00Z">17 жовтня 2025, 14:05 (Київ)</time>`."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{} ({})</time>', value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date_format(local, fmt), time_zone_label(timezone.get_current_timezone_name(), value),
+    )
+
+
+@register.filter
 def status_icon(status):
     return _ICONS.get(status, "")
 
@@ -33,6 +76,16 @@ def status_icon(status):
 @register.filter
 def status_text(status):
     return ComponentStatus(status).label if status in ComponentStatus.values else status
+
+
+@register.filter
+def status_label(code):
+    """Any status code (component, incident, maintenance, impact) in the reader's language,
+    for texts built from v2 dicts (emails) rather than models."""
+    for choices in (ComponentStatus, IncidentStatus, MaintenanceStatus, Impact):
+        if code in choices.values:
+            return choices(code).label
+    return code
 
 
 @register.filter
@@ -69,14 +122,16 @@ def uptime_bar(bar: UptimeBar):
     for key, start, end in runs:
         first, last = bar.days[start], bar.days[end]
         width = (end - start + 1) * 5 - 1
-        when = date_format(first.day, "j M") + ("" if start == end else " – " + date_format(last.day, "j M"))
+        when = date_format(first.day, "MONTH_DAY_FORMAT") + (
+            "" if start == end else " – " + date_format(last.day, "MONTH_DAY_FORMAT"))
         if key == "none":
             cls, text = "n", _("no data")
         elif key == "ok":
+            # xgettext:no-python-format
             cls, text = "o", _("100% uptime, no incidents")
         else:
             cls = _BAR_CLASS.get(first.worst, "o")
-            text = _("%(uptime)s%% uptime") % {"uptime": first.uptime}
+            text = _("%(uptime)s%% uptime") % {"uptime": number_format(first.uptime)}
             if first.incidents:
                 text += " · " + "; ".join(first.incidents)
         rects.append((start * 5, width, cls, f"{when}: {text}"))
@@ -84,7 +139,8 @@ def uptime_bar(bar: UptimeBar):
         "", '<rect x="{}" width="{}" height="24" class="{}"><title>{}</title></rect>', rects
     )
     percent = bar.percent
-    label = _("%(percent)s%% uptime over 90 days") % {"percent": percent} if percent is not None else _("no data")
+    label = (_("%(percent)s%% uptime over 90 days") % {"percent": number_format(percent)}
+             if percent is not None else _("no data"))
     return format_html(
         '<div class="bar"><svg viewBox="0 0 449 24" preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>'
         '<p class="bar-legend"><span>{}</span><span>{}</span><span>{}</span></p></div>',

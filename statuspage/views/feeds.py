@@ -5,11 +5,17 @@ feed readers rarely resurface an edited entry, but they do show a new one. Each 
 carries the incident's timeline up to that update, and a GUID that never changes.
 """
 
+from zoneinfo import ZoneInfo
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+from statuspage.i18n import html_lang, localized, reader_time_zone, time_zone_label
 from statuspage.markdown import render_markdown
 from statuspage.models import Component, IncidentUpdate, PageSettings
 
@@ -20,10 +26,12 @@ class HistoryRss(Feed):
     def get_object(self, request, *args, **kwargs):
         self.page = PageSettings.load()
         self.request = request
+        self.tz = reader_time_zone(request, self.page)
+        self.language = html_lang(get_language())
         return None
 
     def title(self):
-        return f"{self.page.name} — history"
+        return _("%(page)s — history") % {"page": localized(self.page)}
 
     def link(self):
         return "/history"
@@ -32,10 +40,18 @@ class HistoryRss(Feed):
         return self._footer_text()
 
     def _footer_text(self) -> str:
-        channels = "; ".join(f"{c.name}: {c.value or c.url}" for c in self.page.channels.all())
-        parts = [self.page.notice, f"Official channels: {channels}" if channels else "",
-                 f"Verify at {self.page.url}" if self.page.url else ""]
+        """The notice, the official channels and where to check them: a feed is read far
+        from the page, and fake channels copy its look."""
+        channels = "; ".join(f"{localized(c)}: {c.value or c.url}" for c in self.page.channels.all())
+        base = (self.page.url or self.request.build_absolute_uri("/")).rstrip("/")
+        parts = [localized(self.page, "notice"),
+                 _("Official channels: %(channels)s.") % {"channels": channels} if channels else "",
+                 _("Verify them at %(url)s") % {"url": f"{base}/.well-known/statuspage.json"}]
         return " ".join(p for p in parts if p)
+
+    def _when(self, value) -> str:
+        local = value.astimezone(ZoneInfo(self.tz))
+        return f"{date_format(local, 'DATETIME_FORMAT')} ({time_zone_label(self.tz, value)})"
 
     def updates(self):
         return (IncidentUpdate.objects.filter(incident__published=True)
@@ -46,13 +62,13 @@ class HistoryRss(Feed):
         return self.updates()[:ITEMS]
 
     def item_title(self, item: IncidentUpdate):
-        return f"{item.incident.name} — {item.get_status_display()}"
+        return f"{localized(item.incident)} — {item.get_status_display()}"
 
     def item_description(self, item: IncidentUpdate):
         timeline = [u for u in item.incident.updates.all() if u.display_at <= item.display_at]
         parts = [
-            f"<p><strong>{escape(u.get_status_display())}</strong> — {u.display_at:%Y-%m-%d %H:%M} UTC</p>"
-            f"{render_markdown(u.body)}"
+            f"<p><strong>{escape(u.get_status_display())}</strong> — {escape(self._when(u.display_at))}</p>"
+            f"{render_markdown(localized(u, 'body'))}"
             for u in timeline
         ]
         return "".join(parts) + f"<p><em>{escape(self._footer_text())}</em></p>"
@@ -87,7 +103,7 @@ class ComponentRss(HistoryRss):
         return self.component
 
     def title(self, obj):
-        return f"{self.page.name} — {obj.name}"
+        return f"{localized(self.page)} — {localized(obj)}"
 
     def link(self, obj):
         return "/history"

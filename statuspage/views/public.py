@@ -4,11 +4,21 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from statuspage import uptime
-from statuspage.models import Incident, PageSettings
+from statuspage.i18n import reader_time_zone
+from statuspage.models import Component, Incident, PageSettings
 from statuspage.state import PublicState, incidents_with_timeline
+
+
+def render_public(request, template: str, page: PageSettings, context: dict | None = None, status: int = 200):
+    """Render in the reader's time zone, with what every public page shows: the language
+    switcher, the time-zone note and (through base.html) the official channels."""
+    with timezone.override(reader_time_zone(request, page)):
+        return render(request, template, {"page": page, **(context or {})}, status=status)
 
 
 @require_safe
@@ -24,9 +34,7 @@ def status_page(request):
     loose = state.visible([c for c in state.components if not c.group_id])
     if loose:
         sections.insert(0, {"group": None, "components": [(c, bars[c.pk]) for c in loose]})
-    return render(request, "statuspage/index.html", {
-        "state": state, "page": state.page, "sections": sections,
-    })
+    return render_public(request, "statuspage/index.html", state.page, {"state": state, "sections": sections})
 
 
 @require_safe
@@ -35,7 +43,7 @@ def incident_detail(request, incident_id: str):
         incident = incidents_with_timeline().get(pk=incident_id)
     except Incident.DoesNotExist:
         raise Http404("No such incident") from None
-    return render(request, "statuspage/incident.html", {"incident": incident, "page": PageSettings.load()})
+    return render_public(request, "statuspage/incident.html", PageSettings.load(), {"incident": incident})
 
 
 @require_safe
@@ -43,12 +51,25 @@ def history(request):
     incidents = incidents_with_timeline().order_by("-started_at")
     paginator = Paginator(incidents, 20)
     page_obj = paginator.get_page(request.GET.get("page"))
-    return render(request, "statuspage/history.html", {"page_obj": page_obj, "page": PageSettings.load()})
+    return render_public(request, "statuspage/history.html", PageSettings.load(), {"page_obj": page_obj})
 
 
 @require_safe
 def subscribe(request):
-    return render(request, "statuspage/subscribe.html", {"page": PageSettings.load()})
+    page = PageSettings.load()
+    base = (page.url or request.build_absolute_uri("/")).rstrip("/")
+    return render_public(request, "statuspage/subscribe.html", page, {
+        "base_url": base, "lang": get_language(), "components": Component.objects.all(),
+    })
+
+
+def not_found(request, exception=None):
+    """A 404 in the reader's language, with the official channels like every page."""
+    try:
+        page = PageSettings.load()
+    except DatabaseError:  # still a 404, without the page's texts
+        return render(request, "404.html", {"page": None}, status=404)
+    return render_public(request, "404.html", page, status=404)
 
 
 @require_safe

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import threading
+import time
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import anyio
 import httpcore
@@ -81,9 +85,11 @@ def _reason(ip: IPAddress) -> str | None:
         return "a multicast address"
     if ip in _CGNAT:
         return "a carrier-grade NAT address"
+    if ip.is_reserved:
+        return "a reserved address"
     if ip.is_private:
         return "a private address"
-    if ip.is_reserved or not ip.is_global:
+    if not ip.is_global:
         return "a reserved address"
     return None
 
@@ -154,6 +160,8 @@ def check_url(url: str, allowed: Sequence[IPNetwork] = (), resolver: Resolver = 
     if not parsed.host:
         raise ValueError("webhook URL has no host")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    if not 0 < port < 65536:
+        raise ValueError(f"webhook URL has an invalid port {port}")
     try:
         resolve_checked(parsed.host, port, allowed, resolver)
     except (OSError, UnicodeError):
@@ -173,6 +181,57 @@ def _connect_error(exc: BlockedAddress | OSError, host: str) -> Exception:
     return exc if isinstance(exc, BlockedAddress) else httpcore.ConnectError(f"{host}: {exc}")
 
 
+# httpx times each socket operation, not a whole request, so a receiver that
+# trickles a byte every few seconds could hold a sync request for hours. A
+# per-thread deadline caps every operation's timeout by the time left.
+_deadline = threading.local()
+
+
+@contextmanager
+def request_deadline(seconds: float) -> Iterator[None]:
+    """Bound every socket operation this thread does inside the block by `seconds` in all."""
+    outer = getattr(_deadline, "at", None)
+    _deadline.at = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline.at = outer
+
+
+def _capped(timeout: float | None, error: type[Exception]) -> float | None:
+    at: float | None = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the request ran past its deadline")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _capped(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _capped(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _capped(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore.NetworkBackend):
     def __init__(
         self, inner: httpcore.NetworkBackend, allowed: Sequence[IPNetwork], resolver: Resolver
@@ -189,7 +248,9 @@ class _GuardedBackend(httpcore.NetworkBackend):
             raise _connect_error(exc, host) from None
         for i, ip in enumerate(addresses):  # fall back over checked addresses only
             try:
-                return self._inner.connect_tcp(str(ip), port, timeout, local_address, socket_options)
+                limit = _capped(timeout, httpcore.ConnectTimeout)
+                stream = self._inner.connect_tcp(str(ip), port, limit, local_address, socket_options)
+                return _DeadlineStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 if i == len(addresses) - 1:
                     raise
@@ -250,7 +311,7 @@ def _install(pool: object, wrap: Callable[[typing.Any], object]) -> None:
     # backend; fail loudly if a new httpcore renames the attribute.
     if not hasattr(pool, "_network_backend"):
         raise RuntimeError("httpcore changed: cannot install the SSRF guard")
-    pool._network_backend = wrap(pool._network_backend)  # type: ignore[attr-defined]
+    pool._network_backend = wrap(pool._network_backend)
 
 
 class GuardedTransport(httpx.HTTPTransport):
@@ -280,10 +341,18 @@ class AsyncGuardedTransport(httpx.AsyncHTTPTransport):
 USER_AGENT = "statuspage-webhooks/1"
 
 
-def make_client(allowed: Sequence[IPNetwork] = (), timeout: float = 15.0) -> httpx.Client:
-    """The only way the webhook layer builds a sync client: guarded, no redirects, no env."""
+def make_client(
+    allowed: Sequence[IPNetwork] = (),
+    timeout: float = 15.0,
+    limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    **transport_kwargs: typing.Any,
+) -> httpx.Client:
+    """The only way the webhook layer builds a sync client: guarded, no redirects, no env.
+
+    Extra kwargs (e.g. a shared ssl context as `verify`) go to the transport.
+    """
     return httpx.Client(
-        transport=GuardedTransport(allowed),
+        transport=GuardedTransport(allowed, limits=limits, **transport_kwargs),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
@@ -297,7 +366,7 @@ def make_async_client(
     limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),
     **transport_kwargs: typing.Any,
 ) -> httpx.AsyncClient:
-    """The async twin of make_client; extra kwargs (e.g. a shared ssl context) go to the transport."""
+    """The async twin of make_client."""
     return httpx.AsyncClient(
         transport=AsyncGuardedTransport(allowed, limits=limits, **transport_kwargs),
         timeout=timeout,

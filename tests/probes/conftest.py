@@ -112,6 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"query": query, "authorization": self.headers.get("Authorization")})
         elif path == "/text":
             self._reply(200, b"Deferment until the end of martial law has been granted.")
+        elif path == "/evil":  # feeds a backtracking-prone pattern its worst case
+            self._reply(200, b"a" * 40 + b"!")
         else:
             self._reply(404, {"error": "not found"})
 

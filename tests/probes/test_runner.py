@@ -230,3 +230,21 @@ def test_it_keeps_the_query_written_in_the_url_and_adds_the_query_map(target, cl
             "expect": {"json": {"$.query.a[0]": "1", "$.query.b": ["2", "3"]}}}
     verdict = run_probe(make_probe(step), env_for(target), client)
     assert verdict.ok, verdict.message
+
+
+def test_it_bounds_a_catastrophic_regex_and_fails_the_check(target):
+    """A pattern with catastrophic backtracking fails after its time limit; the worker is not pinned."""
+    from probes.runner import make_client, run_probe
+    from probes.spec import validate_probe
+
+    spec, errors = validate_probe({
+        "key": "evil", "component": "c",
+        "steps": [{"name": "page", "request": {"method": "GET", "url": f"{target.base}/evil"},
+                   "expect": {"status": 200, "body_matches": "(a|aa)+$"}}],
+    }, "probes[0]", {"c"})
+    assert errors == []
+    with make_client() as http:
+        verdict = run_probe(spec, {}, http)
+
+    assert not verdict.ok and verdict.failure_class == "assertion"
+    assert "took too long" in verdict.seen

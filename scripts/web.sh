@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The web server of `make run` and of the benchmark (bench/public_page.py): granian, one
+# process per core, serving statuspage.wsgi. Public pages are answered from rendered
+# snapshots before Django runs (statuspage.snapshots), so the server's own cost per
+# request is what is left: granian's Rust HTTP layer is ~4x cheaper than gunicorn's
+# (docs/performance.md). WEB_SERVER=gunicorn runs gunicorn gthread (scripts/gunicorn.conf.py).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+PORT="${PORT:-8000}"
+BIND="${WEB_BIND:-127.0.0.1}"
+WORKERS="${WEB_WORKERS:-2}"
+
+case "${WEB_SERVER:-granian}" in
+  granian)
+    # One blocking thread: a hit is pure Python under the GIL, more threads only contend.
+    # WEB_THREADS raises it for slow renders (a miss) on a page with many components.
+    # Its own process group (set -m): a granian worker that gets Ctrl-C's SIGINT directly,
+    # beside its main process, can hang on shutdown; the main process, told TERM, stops
+    # them cleanly.
+    set -m
+    "$BIN/granian" --interface wsgi --host "$BIND" --port "$PORT" --workers "$WORKERS" \
+      --blocking-threads "${WEB_THREADS:-1}" --backlog 4096 --respawn-failed-workers \
+      $([ "${WEB_ACCESS_LOG:-0}" = "1" ] && echo --access-log) \
+      statuspage.wsgi:application &
+    server=$!
+    trap 'kill -TERM "$server" 2>/dev/null' INT TERM
+    status=0
+    while kill -0 "$server" 2>/dev/null; do wait "$server" || status=$?; done
+    exit "$status" ;;
+  gunicorn)
+    exec "$BIN/gunicorn" statuspage.wsgi -c scripts/gunicorn.conf.py --bind "$BIND:$PORT" --workers "$WORKERS" ;;
+  *)
+    echo "WEB_SERVER must be granian or gunicorn" >&2; exit 2 ;;
+esac

@@ -1,0 +1,264 @@
+"""Render on write: every public URL, for every page language, rendered into snapshots.
+
+`render_all()` runs after a public change commits (statuspage.render_tasks), under the
+version that change set, so the next visitors read bytes instead of running views. It can
+also write the same bytes, with .gz and .br beside them, to a folder that nginx or a CDN
+serves directly (PUBLIC_EXPORT_DIR, or `manage.py render_public --export DIR`).
+
+Every render is a synthetic anonymous GET through the whole middleware stack, with the
+page's public URL as its host, so a snapshot is the same whoever triggered it and the
+feeds' links and GUIDs never depend on the Host a visitor sent.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.wsgi import WSGIRequest
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from statuspage import snapshots
+
+log = logging.getLogger(__name__)
+
+V2_PATHS = [
+    "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
+    "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
+]
+PAGE_PATHS = ["/", "/history", "/history.rss", "/history.atom", "/subscribe", "/badge.svg", "/embed",
+              "/.well-known/statuspage.json"]
+HOT_PATHS = frozenset(PAGE_PATHS + V2_PATHS)
+PERMALINK_DAYS = 90  # permalinks of incidents older than this render on their first visit
+
+
+class _RenderRequest(WSGIRequest):
+    """A request whose host is the page's public URL, trusted because we built it."""
+
+    public_host = "localhost"
+
+    def get_host(self) -> str:
+        return self.public_host
+
+
+def public_base_url() -> str:
+    from statuspage.models import PageSettings
+
+    try:
+        url = PageSettings.objects.values_list("url", flat=True).filter(pk=1).first()
+    except Exception:  # noqa: BLE001 - the database is down: any stable host will do
+        url = None
+    return url or settings.PUBLIC_BASE_URL
+
+
+def synthetic_request(key: str, base_url: str | None = None) -> WSGIRequest:
+    """A cookie-less GET for a snapshot key ("lang|/path?query")."""
+    lang, _, target = key.partition("|")
+    path, _, query = target.partition("?")
+    base = urlsplit(base_url or public_base_url())
+    scheme = base.scheme or "http"
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
+        "SERVER_NAME": base.hostname or "localhost", "SERVER_PORT": str(base.port or (443 if scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_ACCEPT_LANGUAGE": lang or settings.LANGUAGE_CODE,
+        "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),
+        snapshots.RENDER_FLAG: True,
+    }
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        environ[header] = secure_value if scheme == "https" else "http"
+    request = _RenderRequest(environ)
+    request.public_host = base.netloc or "localhost"
+    return request
+
+
+def render_languages(page) -> list[str]:
+    """The page's languages that Django knows, and the default; others render on first visit."""
+    known = {code for code, _ in settings.LANGUAGES}
+    langs = [code for code in (page.languages or []) if code in known]
+    return list(dict.fromkeys([*langs, settings.LANGUAGE_CODE]))
+
+
+def public_paths() -> list[str]:
+    """Every public URL a visitor or a feed reader is likely to ask for."""
+    from statuspage.models import Component, Incident
+
+    since = timezone.now() - timedelta(days=PERMALINK_DAYS)
+    public = Incident.objects.public()
+    incidents = list(dict.fromkeys([
+        *public.open().values_list("id", flat=True),
+        *public.order_by("-started_at").values_list("id", flat=True)[:20],  # history, first page
+        *public.filter(started_at__gte=since).values_list("id", flat=True),
+    ]))
+    components = list(Component.objects.order_by("position", "key").values_list("key", flat=True))
+    return [
+        *PAGE_PATHS, *V2_PATHS,
+        *(f"/incidents/{i}" for i in incidents),
+        *(f"/components/{k}/{name}" for k in components for name in ("history.rss", "history.atom", "badge.svg")),
+    ]
+
+
+def is_snapshot_path(path: str) -> bool:
+    try:
+        return bool(getattr(resolve(path).func, "public_snapshot", False))
+    except Resolver404:
+        return False
+
+
+_handlers: list[BaseHandler] = []
+
+
+def _handler() -> BaseHandler:
+    """The whole middleware stack, loaded once per process (WhiteNoise alone scans every
+    static file when it loads)."""
+    if not _handlers:
+        handler = BaseHandler()
+        handler.load_middleware()
+        _handlers.append(handler)
+    return _handlers[0]
+
+
+class RenderFailed(Exception):
+    """A render answered 5xx: the database is likely down, so the rest would fail too."""
+
+
+def render_one(key: str, base_url: str | None = None, handler: BaseHandler | None = None) -> snapshots.Entry | None:
+    """Render one snapshot key through the whole middleware stack; None if not shareable."""
+    response = (handler or _handler()).get_response(synthetic_request(key, base_url))
+    if response.status_code >= 500:
+        raise RenderFailed(f"{key} answered {response.status_code}")
+    return snapshots.entry_from_response(response, key)
+
+
+@dataclass
+class RenderReport:
+    version: str
+    rendered: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    export_dir: Path | None = None
+
+
+def render_all(export_dir: str | Path | None = None) -> RenderReport:
+    """Render every public URL under the current version (and export it if asked).
+
+    Stops at the first server error (RenderFailed): what was stored stays, and visitors
+    get the last rendered copy of the rest.
+    """
+    from statuspage.models import PageSettings
+    from statuspage.publish import public_version
+
+    started = time.perf_counter()
+    version = public_version()  # before reading any state: a later change bumps it again
+    page = PageSettings.load()
+    base = page.url or settings.PUBLIC_BASE_URL
+    handler = _handler()
+    report = RenderReport(version)
+    entries: dict[str, snapshots.Entry] = {}
+    languages = render_languages(page)
+    for path in public_paths():
+        if not is_snapshot_path(path):
+            continue
+        for lang in ([""] if path.startswith(snapshots.NOT_FROM_LANGUAGE) else languages):
+            key = snapshots.snapshot_key(lang, path)
+            entry = render_one(key, base, handler)
+            if entry is None:
+                report.failed.append(key)
+                continue
+            snapshots.store(version, key, entry)
+            entries[key] = entry
+            report.rendered += 1
+    export_dir = export_dir or settings.PUBLIC_EXPORT_DIR
+    if export_dir:
+        report.export_dir = export(entries, Path(export_dir), version)
+    report.seconds = time.perf_counter() - started
+    log.info("rendered %d public responses for version %s in %.2fs", report.rendered, version[:8], report.seconds)
+    return report
+
+
+# --- The static export ----------------------------------------------------------------
+
+
+def export_file(key: str) -> str | None:
+    """Where a snapshot lives inside the export folder, or None if it is not exported."""
+    lang, _, path = key.partition("|")
+    if "?" in path or ".." in path:
+        return None
+    name = path.rstrip("/") + "/index.html" if path.endswith("/") else path
+    if not name.rsplit("/", 1)[-1].count("."):
+        name += ".html"
+    return f"{lang}{name}" if lang else name.lstrip("/")
+
+
+def export(entries: dict[str, snapshots.Entry], root: Path, version: str) -> Path:
+    """Write a complete snapshot folder, then swap the `root` symlink to it atomically.
+
+    nginx resolves the symlink per request, so a visitor sees the old site or the new one,
+    never a mix; folders older than the previous one are removed.
+    """
+    root = root.absolute()
+    if root.exists() and not root.is_symlink():
+        raise ValueError(f"{root} exists and is not a symlink made by render_public; remove it first")
+    store = root.parent / f".{root.name}.snapshots"
+    now = time.time_ns()  # unique and sortable: never the folder nginx is reading
+    target = store / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now / 1e9))}.{now % 10**9:09d}-{version[:12]}"
+    target.mkdir(parents=True)
+    for key, entry in entries.items():
+        name = export_file(key)
+        if name is None:
+            continue
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(entry.body)
+        for encoding, suffix in (("gzip", ".gz"), ("br", ".br")):
+            if encoding in entry.bodies:
+                (path.parent / (path.name + suffix)).write_bytes(entry.bodies[encoding])
+    link = root.parent / f".{root.name}.tmp-{os.getpid()}"
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(target.relative_to(root.parent))
+    os.replace(link, root)  # atomic
+    keep = {target.name}
+    for old in sorted(store.iterdir(), reverse=True):
+        if old.name in keep:
+            continue
+        if len(keep) < 2:  # the previous folder stays, for requests that opened it already
+            keep.add(old.name)
+            continue
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+_CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json",
+                  ".rss": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
+
+
+def entry_from_export(key: str) -> snapshots.Entry | None:
+    """The exported copy of a snapshot: the last resort when the cache is cold and the
+    database is down."""
+    if not settings.PUBLIC_EXPORT_DIR:
+        return None
+    name = export_file(key)
+    if name is None:
+        return None
+    path = Path(settings.PUBLIC_EXPORT_DIR) / name
+    try:
+        body = path.read_bytes()
+    except OSError:
+        return None
+    content_type = _CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+    return snapshots.Entry.build(body, content_type, [
+        ("Cache-Control", f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}"),
+        ("Vary", "Accept-Language"),
+    ])

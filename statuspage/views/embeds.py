@@ -1,0 +1,116 @@
+"""What other sites and programs take from the page: SVG badges, the embeddable widget and
+the machine-readable list of official channels (/.well-known/statuspage.json)."""
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from statuspage.i18n import html_lang, localized
+from statuspage.models import Component, PageSettings
+from statuspage.state import PublicState
+from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus
+from statuspage.templatetags.statuspage_tags import indicator_icon, status_icon
+from statuspage.views.public import render_public
+
+# Badge colours: white text on each is at least 4.5:1 (WCAG AA).
+_INDICATOR_COLOURS = {"none": "#1a7f37", "minor": "#8a5c00", "major": "#b34700", "critical": "#c4212b",
+                      "maintenance": "#0860c9"}
+_STATUS_INDICATOR = {
+    ComponentStatus.OPERATIONAL: "none",
+    ComponentStatus.DEGRADED_PERFORMANCE: "minor",
+    ComponentStatus.PARTIAL_OUTAGE: "major",
+    ComponentStatus.MAJOR_OUTAGE: "critical",
+    ComponentStatus.UNDER_MAINTENANCE: "maintenance",
+}
+
+
+def _text_width(text: str) -> int:
+    """Verdana 11px averages ~6.6px a character (Latin and Cyrillic alike); the SVG's
+    textLength then makes the text fit exactly whatever font the viewer has."""
+    return max(12, round(len(text) * 6.6))
+
+
+def badge_svg(label: str, value: str, colour: str, icon: str = "") -> str:
+    """A shields.io-style badge; the icon tells the status without colour, the <title>
+    and aria-label tell it to screen readers (without the icon)."""
+    shown = f"{icon} {value}" if icon else value
+    lw, vw = _text_width(label) + 12, _text_width(shown) + 12
+    return render_to_string("statuspage/badge.svg", {
+        "label": label, "value": value, "shown": shown, "colour": colour, "lw": lw, "vw": vw, "width": lw + vw,
+        "lx": lw // 2, "vx": lw + vw // 2, "ltl": lw - 12, "vtl": vw - 12, "lang": html_lang(get_language()),
+    })
+
+
+def _svg_response(svg: str) -> HttpResponse:
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def page_badge(request):
+    state = PublicState.load(recent_days=0)
+    indicator = state.indicator
+    return _svg_response(badge_svg(_("status"), str(INDICATOR_DESCRIPTION[indicator]),
+                                   _INDICATOR_COLOURS[indicator], indicator_icon(indicator)))
+
+
+@require_safe
+def component_badge(request, key: str):
+    component = get_object_or_404(Component, key=key)
+    colour = _INDICATOR_COLOURS[_STATUS_INDICATOR[component.status]]
+    return _svg_response(badge_svg(localized(component), str(component.get_status_display()), colour,
+                                   status_icon(component.status)))
+
+
+@require_safe
+def embed(request):
+    """A small page made to sit in another site's <iframe>: the one public page that may be
+    framed (urls.py relaxes frame-ancestors and X-Frame-Options for it alone). It has no
+    form and no state-changing link, so framing it cannot trick anyone into an action."""
+    state = PublicState.load(recent_days=0)
+    return render_public(request, "statuspage/embed.html", state.page,
+                         {"state": state, "components": state.visible(state.components)})
+
+
+def _absolute(page: PageSettings, request, path: str) -> str:
+    base = (page.url or request.build_absolute_uri("/")).rstrip("/")
+    return base + path
+
+
+@require_safe
+def well_known(request):
+    """Who we are and where we really answer, for browsers, bots and aggregators that
+    want to check a channel before trusting it."""
+    page = PageSettings.load()
+    channels = [
+        {"name": ch.name, "value": ch.value or None, "url": ch.url or None,
+         "translations": ch.translations or {}}
+        for ch in page.channels.all()
+    ]
+    data = {
+        "name": page.name,
+        "url": _absolute(page, request, "/"),
+        "notice": page.notice or None,
+        "languages": page.languages,
+        "time_zone": page.time_zone,
+        "translations": page.translations or {},
+        "official_channels": channels,
+        "statement": "Only the channels listed here are official. Support is never given through "
+                     "channels that are not on this list.",
+        "feeds": {
+            "rss": _absolute(page, request, "/history.rss"),
+            "atom": _absolute(page, request, "/history.atom"),
+            "json": _absolute(page, request, "/api/v2/summary.json"),
+        },
+        "badge": _absolute(page, request, "/badge.svg"),
+        "embed": _absolute(page, request, "/embed"),
+        "webhooks": {"signature": "Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)",
+                     "documentation": _absolute(page, request, "/api/docs/")},
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
