@@ -274,7 +274,13 @@ class _Run:
 
     def _check_response(self, step: dict, response: httpx.Response, body: bytes, truncated: bool,
                         elapsed_ms: int) -> None:
-        expect = step.get("expect") or {}
+        try:
+            # Expectations may name the canary's identity: "$.owner.phone": "{{ env.CANARY_PHONE }}".
+            expect = self.renderer.render(step.get("expect") or {})
+        except TemplateError as exc:
+            raise _Failure("connect", "every placeholder to be filled", f"expectation not checked: {exc}") from None
+        finally:
+            self.redact.add(self.renderer.used_env_values)
         text = _decode(response, body)
         self._check_status(expect.get("status"), response, text)
         for name, matcher in (expect.get("header") or {}).items():

@@ -248,3 +248,33 @@ def test_it_bounds_a_catastrophic_regex_and_fails_the_check(target):
 
     assert not verdict.ok and verdict.failure_class == "assertion"
     assert "took too long" in verdict.seen
+
+
+def test_it_fills_placeholders_in_expectations_and_redacts_them(target):
+    """`"$.owner.phone": "{{ env.CANARY_PHONE }}"` compares with the canary's phone, and a
+    mismatch never prints it."""
+    from probes.runner import make_client, run_probe
+    from probes.spec import validate_probe
+
+    def probe(phone_var):
+        spec, errors = validate_probe({
+            "key": "owner", "component": "c",
+            "steps": [
+                {"name": "login", "request": {"method": "POST", "url": f"{target.base}/api/login",
+                                              "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
+                 "save": {"token": "$.token"}},
+                {"name": "profile", "request": {"method": "GET", "url": f"{target.base}/api/profile",
+                                                "headers": {"Authorization": "Bearer {{ token }}"}},
+                 "expect": {"json": {"$.owner.phone": "{{ env.%s }}" % phone_var}}},
+            ],
+        }, "probes[0]", {"c"})
+        assert errors == []
+        return spec
+
+    env = {"CANARY_PHONE": CANARY_PHONE, "CANARY_CODE": CANARY_CODE, "OTHER_PHONE": "+380999999999"}
+    with make_client() as http:
+        assert run_probe(probe("CANARY_PHONE"), env, http).ok
+        failed = run_probe(probe("OTHER_PHONE"), env, http)
+
+    assert not failed.ok and failed.failure_class == "assertion"
+    assert "+380999999999" not in json.dumps(failed.to_dict()) and CANARY_PHONE not in json.dumps(failed.to_dict())
