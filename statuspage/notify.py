@@ -50,16 +50,27 @@ def _context(page: PageSettings, **extra) -> dict:
 
 def send_event_emails(deliveries: list[Delivery]) -> list[Outcome]:
     """One email per delivery, in the subscriber's language, with one-click unsubscribe."""
+    from statuspage.models import IncidentUpdate
+
     page = PageSettings.load()
+    # The models, not the event's JSON: they carry the texts in every language.
+    shown = {d.event_id: (d.event.data.get("incident") or d.event.data.get("maintenance") or {}) for d in deliveries}
+    incidents = Incident.objects.in_bulk([data.get("id") for data in shown.values()])
+    updates = IncidentUpdate.objects.in_bulk(
+        [(data.get("incident_updates") or [{}])[0].get("id") for data in shown.values()])
     outcomes = []
     connection = get_connection()
     for d in deliveries:
-        event = d.event
-        incident = event.data.get("incident") or event.data.get("maintenance") or {}
+        data = shown[d.event_id]
+        incident = incidents.get(data.get("id"))
+        update = updates.get((data.get("incident_updates") or [{}])[0].get("id"))
+        if incident is None or update is None:  # deleted since: nothing left to tell
+            outcomes.append(Outcome(None, 0, None, None, False))
+            continue
         unsubscribe = absolute(page, reverse("unsubscribe", args=[make_token("unsubscribe", d.email_id)]))
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-        context = _context(page, incident=incident, update=(incident.get("incident_updates") or [{}])[0],
-                           link=absolute(page, f"/incidents/{incident.get('id', '')}"), unsubscribe=unsubscribe)
+        context = _context(page, incident=incident, update=update,
+                           link=absolute(page, incident.get_absolute_url()), unsubscribe=unsubscribe)
         try:
             _message(d.email.email, "event", context, d.email.language, headers).send(fail_silently=False)
             outcomes.append(Outcome(250, 0, None, None, False))

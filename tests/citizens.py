@@ -103,7 +103,7 @@ def visible_text(html: str, lang: str) -> str:
 
 def english_msgids() -> set[str]:
     """Every English string the code marks for translation (from the Ukrainian catalog)."""
-    ids, current, ctxt = set(), None, None
+    ids, current = set(), None
     for line in (LOCALE / "uk" / "LC_MESSAGES" / "django.po").read_text().splitlines():
         if line.startswith("msgid "):
             current = [eval(line[6:])]

@@ -13,7 +13,6 @@ from statuspage.models import Component, Incident
 from tests.citizens import (
     CATALOGS,
     LOCALE,
-    WHEN,
     apply_demo_config,
     english_msgids,
     latin_words,
@@ -243,3 +242,57 @@ def test_every_marked_string_is_in_the_catalogs():
     missing = sorted(marked_strings() - known)
 
     assert missing == [], f"not in locale/*/django.po: run `make messages` and translate: {missing}"
+
+
+# ------------------------------------------------- on-call gives the texts per language
+
+
+def test_on_call_gives_an_incident_in_other_languages_in_the_admin(page, oncall_user):
+    from tests.test_admin import incident_form
+
+    console = Client()
+    console.force_login(oncall_user)
+
+    response = console.post("/admin/statuspage/incident/add/", incident_form(
+        name="Login fails", update_status="investigating", update_body="We are looking into it.",
+        translations='{"uk": {"name": "Не вдається увійти"}}',
+        update_translations='{"uk": "Шукаємо причину.", "uz-latn": ""}'))
+
+    assert response.status_code == 302
+    incident = Incident.objects.get(name="Login fails")
+    assert incident.translations == {"uk": {"name": "Не вдається увійти"}}
+    assert incident.updates.get().translations == {"uk": "Шукаємо причину."}
+    html = Client().get(f"/incidents/{incident.id}", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert "Не вдається увійти" in html and "Шукаємо причину." in html
+
+
+def test_the_admin_refuses_an_unknown_language(page, oncall_user):
+    from tests.test_admin import incident_form
+
+    console = Client()
+    console.force_login(oncall_user)
+
+    response = console.post("/admin/statuspage/incident/add/", incident_form(
+        translations='{"klingon": {"name": "?"}}', update_translations='{"xx": "?"}'))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "translations" in errors and "update_translations" in errors
+    assert not Incident.objects.exists()
+
+
+def test_on_call_gives_an_incident_in_other_languages_through_the_api(page, api):
+    created = api.post("/api/v1/incidents/", {
+        "name": "SMS delays", "body": "Codes arrive late.",
+        "name_translations": {"uz": "СМС кечикмоқда"}, "body_translations": {"uz": "Кодлар кечикиб келмоқда."},
+    }, format="json")
+    incident = Incident.objects.get(pk=created.json()["id"])
+    api.post(f"/api/v1/incidents/{incident.id}/updates/", {
+        "status": "resolved", "body": "Fixed.", "body_translations": {"uz": "Тузатилди."}}, format="json")
+
+    html = Client().get(f"/incidents/{incident.id}?lang=uz").content.decode()
+
+    assert created.status_code == 201
+    assert "СМС кечикмоқда" in html and "Кодлар кечикиб келмоқда." in html and "Тузатилди." in html
+    refused = api.post("/api/v1/incidents/", {"name": "x", "name_translations": {"xx": "?"}}, format="json")
+    assert refused.status_code == 400 and "name_translations" in refused.json()

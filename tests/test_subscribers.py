@@ -284,3 +284,17 @@ def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, onc
     assert alert["admin_url"].endswith(f"/admin/statuspage/incident/{incident.pk}/change/")
     assert "DRAFT" in alert["text"]
     assert mail.outbox[0].to == ["alice@example.org"] and alert["admin_url"] in mail.outbox[0].body
+
+
+def test_event_emails_are_in_the_subscribers_language(page):
+    subscriber = EmailSubscriber.objects.create(email="olena@example.org", language="uk",
+                                                confirmed_at=timezone.now())
+    Incident.open_new(name="False deferral shown", body="We are correcting it.",
+                      translations={"uk": {"name": "Помилкова відстрочка"}},
+                      body_translations={"uk": "Ми виправляємо це."})
+    deliver_all()
+
+    message = mail.outbox[-1]
+    assert message.to == [subscriber.email]
+    assert "Помилкова відстрочка" in message.subject and "Ми виправляємо це." in message.body
+    assert "False deferral shown" not in message.body

@@ -106,3 +106,23 @@ def test_the_config_refuses_bad_translations_with_their_paths(db, page_config):
 
     assert [path for path, _ in errors] == [
         "page.official_channels[0].translations.xx", "groups[0].name", "groups[1]"]
+
+
+def test_emails_carry_the_notice_and_channels_in_the_subscribers_language(db):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from statuspage.models import PageSettings
+
+    apply_demo_config()
+    page = PageSettings.load()
+    context = {"page": page, "channels": list(page.channels.all()),
+               "incident": {"name": "Wrong deferral shown", "status": "identified"}, "update": {}}
+
+    with translation.override("uk"):
+        footer = render_to_string("email/_trust.txt", context)
+        subject = render_to_string("email/event_subject.txt", context)
+
+    assert "Ми ніколи не надаємо підтримку через Telegram-боти" in footer
+    assert "- Лінія підтримки Резерв+: 1545 (https://example.org/support)" in footer
+    assert subject.startswith("[Резерв+ · OneID — стан сервісів] Wrong deferral shown — Причину знайдено")
