@@ -12,6 +12,10 @@ from statuspage.models.events import OutboxEvent
 from statuspage.models.ids import new_public_id
 
 
+def new_salt() -> str:
+    return secrets.token_hex(16)  # 32 characters: the column's size
+
+
 class WebhookSubscriber(models.Model):
     """A system that receives signed events (SPEC §7).
 
@@ -28,7 +32,7 @@ class WebhookSubscriber(models.Model):
     description = models.CharField(max_length=200, blank=True)
     format = models.CharField(max_length=12, choices=Format.choices, default=Format.STANDARD)
     components = models.ManyToManyField(Component, blank=True, help_text="None: every component.")
-    salt = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
+    salt = models.CharField(max_length=32, default=new_salt, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     owner_email = models.EmailField(blank=True, help_text="Told when the endpoint is disabled.")
     confirmed = models.BooleanField(default=True, help_text="Self-service subscriptions confirm by email.")
@@ -50,7 +54,7 @@ class WebhookSubscriber(models.Model):
         return "whsec_" + base64.b64encode(digest).decode()
 
     def rotate_secret(self) -> str:
-        self.salt = secrets.token_hex()
+        self.salt = new_salt()
         self.save(update_fields=["salt"])
         return self.secret
 
