@@ -63,6 +63,19 @@ def test_well_known_lists_the_official_channels_in_every_language(db):
     assert data["badge"] == "http://127.0.0.1:8000/badge.svg"
 
 
+def test_well_known_says_only_its_channels_are_official_in_every_language(db):
+    apply_demo_config()
+
+    data = Client().get("/.well-known/statuspage.json").json()
+
+    assert data["statement"].startswith("Only the channels listed here are official.")
+    assert data["translations"]["uk"]["statement"].startswith("Офіційні лише канали з цього списку.")
+    assert data["translations"]["uz"]["statement"].startswith("Фақат шу рўйхатдаги каналлар расмий")
+    assert data["translations"]["uz-latn"]["statement"].startswith("Faqat shu roʻyxatdagi kanallar rasmiy")
+    assert data["translations"]["ru"]["statement"].startswith("Официальны только каналы из этого списка.")
+    assert data["translations"]["uk"]["notice"].startswith("Ми ніколи не надаємо підтримку")  # beside the page's own
+
+
 def test_well_known_is_cached_like_every_public_response(page):
     client = Client()
     first = client.get("/.well-known/statuspage.json")
@@ -112,12 +125,13 @@ def test_emails_carry_the_notice_and_channels_in_the_subscribers_language(db):
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from statuspage.models import PageSettings
+    from statuspage.models import Incident, PageSettings
 
     apply_demo_config()
     page = PageSettings.load()
+    incident = Incident.open_new(name="Wrong deferral shown", status="identified")
     context = {"page": page, "channels": list(page.channels.all()),
-               "incident": {"name": "Wrong deferral shown", "status": "identified"}, "update": {}}
+               "incident": incident, "update": incident.updates.get()}
 
     with translation.override("uk"):
         footer = render_to_string("email/_trust.txt", context)
