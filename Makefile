@@ -37,6 +37,11 @@ test-servers: $(STAMP)
 bench: $(STAMP)
 	@bash scripts/bench.sh
 
+# Ten minutes (SOAK_SECONDS) of wrk on the page and the v2 API on loopback, incidents posted,
+# probes every 2 s: fails on any error, a probe late by more than 2 s or memory that grows.
+soak: $(STAMP)
+	$(PY) scripts/soak.py
+
 clean:
 	rm -rf var
 

@@ -12,7 +12,7 @@
    time and query count, and the whole render-on-write pass.
 
 Needs nginx and wrk (scripts/bench.sh installs them from Debian's packages). Bounded: about
-two minutes with the defaults; `--seconds 3` for a quick look.
+four minutes with the defaults; `--seconds 2 --rounds 1` for a quick look.
 
     .venv/bin/python bench/public_page.py [--seconds 10] [--connections 64,256]
 """
@@ -40,6 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VAR = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="statuspage-bench-"))
+VAR.mkdir(parents=True, exist_ok=True)
+VAR.chmod(0o755)  # nginx's workers (not root) read the files under it
 for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "PUBLIC_EXPORT_DIR"):
     os.environ.pop(name, None)  # the embedded defaults, as `make run` has them
 os.environ.update(STATUSPAGE_VAR_DIR=str(VAR / "app"), DJANGO_SETTINGS_MODULE="statuspage.settings",
@@ -278,6 +280,11 @@ def wrk(url: str, connections: int, seconds: int, *headers: str) -> dict:
             "socket_errors": socket_errors.group(1) if socket_errors else ""}
 
 
+def note(r: dict) -> str:
+    text = f"  non-2xx: {r['non2xx']}" if r["non2xx"] else ""
+    return text + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
+
+
 def best(a: dict | None, b: dict) -> dict:
     return b if a is None or b["rps"] > a["rps"] else a
 
@@ -292,9 +299,9 @@ def same_bytes(url_a: str, url_b: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "6")))
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
     parser.add_argument("--connections", default="64,256")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each is kept")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best of each is kept")
     args = parser.parse_args()
     conns = [int(c) for c in args.connections.split(",")]
     for tool in ("nginx", "wrk"):
@@ -345,17 +352,22 @@ def main() -> None:
         assert same_bytes(export_url, plain_url), "the export must hold the same bytes"
         for url in (app_url, f"http://127.0.0.1:{gun_port}/", export_url, plain_url):
             wrk(url, 64, 1)  # warm up: first renders, connections, caches
-        targets = {"nginx": plain_url, "app": app_url, "gunicorn": f"http://127.0.0.1:{gun_port}/",
-                   "export": export_url}
-        results = {}
         # Interleaved rounds, best of each: the neighbours' load only ever slows a run down.
+        # nginx runs first, each pair back to back: a Python server still draining the
+        # requests wrk left queued would steal CPU from the run after it.
+        results = {}
+        gunicorn_url = f"http://127.0.0.1:{gun_port}/"
         for _ in range(args.rounds):
             for c in conns:
-                for name, url in targets.items():
+                for name, url in (("nginx", plain_url), ("export", export_url)):
                     results[(name, c)] = best(results.get((name, c)), wrk(url, c, args.seconds))
             for name, url in (("gzip-nginx", export_url), ("gzip-app", app_url)):
                 results[(name, 256)] = best(results.get((name, 256)),
                                             wrk(url, 256, args.seconds, "Accept-Encoding: gzip"))
+            for c in conns:
+                for name, url in (("app", app_url), ("gunicorn", gunicorn_url)):
+                    results[(name, c)] = best(results.get((name, c)), wrk(url, c, args.seconds))
+                    time.sleep(2)
         stop(gunicorn)
         # Few connections: at 64 the naive server answers too slowly for wrk to count any.
         results[("naive", 8)] = wrk(f"http://127.0.0.1:{naive_port}/", 8, max(args.seconds, 10))
@@ -379,16 +391,16 @@ def main() -> None:
                             ("gunicorn", "app under gunicorn gthread 2x8"),
                             ("export", "nginx, static export + app fallback")):
             r = results[(name, c)]
-            note = f"  non-2xx {r['non2xx']}" if r["non2xx"] else ""
-            note += f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else ""
-            print(f"{label:<44}{c:>6}{r['rps']:>10.0f}{r['p99']:>9.1f}{r['rps'] / base:>9.1%}{note}")
+            print(f"{label:<44}{c:>6}{r['rps']:>10.0f}{r['p99']:>9.1f}{r['rps'] / base:>9.1%}{note(r)}")
     gz_n, gz_a = results[("gzip-nginx", 256)], results[("gzip-app", 256)]
     print(f"{'gzip: nginx gzip_static (export)':<44}{256:>6}{gz_n['rps']:>10.0f}{gz_n['p99']:>9.1f}")
     print(f"{'gzip: app, precompressed on write':<44}{256:>6}{gz_a['rps']:>10.0f}{gz_a['p99']:>9.1f}"
           f"{gz_a['rps'] / gz_n['rps']:>9.1%}")
     naive_r, cached_r = results[("naive", 8)], results[("cached", 8)]
-    print(f"{'naive: the view runs on every request':<44}{8:>6}{naive_r['rps']:>10.1f}{naive_r['p99']:>9.1f}")
-    print(f"{'render on write: bytes from the snapshot':<44}{8:>6}{cached_r['rps']:>10.0f}{cached_r['p99']:>9.1f}")
+    print(f"{'naive: the view runs on every request':<44}{8:>6}{naive_r['rps']:>10.1f}{naive_r['p99']:>9.1f}"
+          f"{note(naive_r)}")
+    print(f"{'render on write: bytes from the snapshot':<44}{8:>6}{cached_r['rps']:>10.0f}{cached_r['p99']:>9.1f}"
+          f"{note(cached_r)}")
 
     print()
     print(f"{'status page':<27}{'CPU ms':>8}{'wall ms':>9}{'queries':>8}{'KB':>7}"
@@ -418,9 +430,11 @@ def main() -> None:
     print(f"  demo HTML + CSS gzipped: {html_css_gz / 1024:.1f} KB (goal < 15 KB)")
     print(f"  200 / 20 components, render CPU: {big['cpu'] / small['cpu']:.1f}x, "
           f"queries {big['queries']} vs {small['queries']}")
-    if not os.environ.get("BENCH_VAR_DIR"):
-        shutil.rmtree(VAR, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if not os.environ.get("BENCH_VAR_DIR"):
+            shutil.rmtree(VAR, ignore_errors=True)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from probes.models import Probe, ProbeDaily, ProbeRun, RegionState
+from statuspage.admin import AuditedAdmin, audit_action
 
 
 class RegionStateInline(admin.TabularInline):
@@ -12,7 +13,7 @@ class RegionStateInline(admin.TabularInline):
 
 
 @admin.register(Probe)
-class ProbeAdmin(admin.ModelAdmin):
+class ProbeAdmin(AuditedAdmin):
     list_display = ["key", "component", "state", "enabled", "state_changed_at", "incident", "last_failure_text"]
     list_filter = ["state", "enabled", "component"]
     search_fields = ["key"]
@@ -32,6 +33,7 @@ class ProbeAdmin(admin.ModelAdmin):
         from django.utils import timezone
 
         RegionState.objects.filter(probe__in=queryset).update(next_run_at=timezone.now())
+        audit_action(request, "run_now", queryset)
         messages.success(request, "Scheduled: they run on the next dispatcher tick (about a second).")
 
 

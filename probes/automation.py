@@ -9,25 +9,34 @@ keeps automation's hands off the component until it is resolved.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from probes.models import Probe
 from probes.states import DEGRADED, DOWN, UP
-from statuspage.models import AuditLog, Component, Incident
+from statuspage.i18n import localized, page_languages
+from statuspage.models import AuditLog, Component, Incident, PageSettings
 from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus
 
+# What a failure means for the people who use the service, in plain words.
 _PLAIN = {
-    "assertion": "wrong data was shown to a test account",
-    "timeout": "it is not answering in time",
-    "connect": "it cannot be reached",
-    "tls": "its secure connection is failing",
-    "http_status": "it is answering with errors",
-    "latency": "it is responding very slowly",
+    "assertion": gettext_noop("wrong data was shown to a test account"),
+    "timeout": gettext_noop("it is not answering in time"),
+    "connect": gettext_noop("it cannot be reached"),
+    "tls": gettext_noop("its secure connection is failing"),
+    "http_status": gettext_noop("it is answering with errors"),
+    "latency": gettext_noop("it is responding very slowly"),
 }
+_FAILING = gettext_noop("it is failing")
+T = TypeVar("T")
 
 
 def on_state_change(probe: Probe, old: str, new: str, verdict: dict) -> None:
@@ -84,25 +93,62 @@ def _wanted_status(component: Component) -> str:
     return ComponentStatus.OPERATIONAL
 
 
-def describe(component: Component, verdict: dict) -> tuple[str, str]:
-    plain = _PLAIN.get(verdict.get("failure_class") or "", "it is failing")
-    name = f"{component.name}: {plain}"
-    body = (f"Our automated check with a test account found a problem with **{component.name}**: {plain}.\n\n"
-            f"{verdict.get('message', '')}\n\nWe are investigating.")
+def describe(component: Component, verdict: dict, lang: str | None = None) -> tuple[str, str]:
+    """The incident's name and first message, in the active language, naming the component
+    in `lang` (its plain name if None). The verdict's message quotes what the check saw,
+    so it stays as it is, in a code span."""
+    args = {"component": _component_name(component, lang),
+            "problem": _(_PLAIN.get(verdict.get("failure_class") or "", _FAILING))}
+    name = _("%(component)s: %(problem)s") % args
+    body = "\n\n".join(part for part in [
+        _("Our automated check with a test account found a problem with **%(component)s**: %(problem)s.") % args,
+        _as_code(verdict.get("message", "")),
+        _("We are investigating."),
+    ] if part)
     return name, body
 
 
+def _as_code(text: str) -> str:
+    """A Markdown code span: shown as the machine's words, never read as Markdown itself
+    (a JSONPath's `*` or `_`)."""
+    text = re.sub(r"\n\s*\n", "\n", text.strip())  # a blank line would end the span
+    if not text:
+        return ""
+    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{ticks} {text} {ticks}" if text.startswith("`") or text.endswith("`") else f"{ticks}{text}{ticks}"
+
+
+def in_every_language(write: Callable[[str | None], T]) -> tuple[T, dict[str, T]]:
+    """`write(lang)` in the default language (the plain text, with plain names) and in each
+    of the page's languages (the translations): every reader gets automation's texts in theirs."""
+    with translation.override(settings.LANGUAGE_CODE):
+        plain = write(None)
+    translated = {}
+    for lang in page_languages(PageSettings.load()):
+        with translation.override(lang):
+            translated[lang] = write(lang)
+    return plain, translated
+
+
+def _component_name(component: Component, lang: str | None) -> str:
+    return localized(component, "name", lang) if lang else component.name
+
+
 def _tripped(probe: Probe, component: Component, verdict: dict, change: dict) -> None:
-    name, body = describe(component, verdict)
     cooling = timedelta(seconds=settings.PROBE_REOPEN_WINDOW_S)
     incident = probe.incident
     if incident and not incident.is_open and probe.recovered_at and timezone.now() - probe.recovered_at <= cooling:
-        incident.post_update(status="investigating", body=f"The problem is back.\n\n{body}", components=change,
-                             via="probe")
+        body, translations = in_every_language(
+            lambda lang: _("The problem is back.") + "\n\n" + describe(component, verdict, lang)[1])
+        incident.post_update(status="investigating", body=body, components=change, via="probe",
+                             translations=translations)
     else:
+        (name, body), translated = in_every_language(lambda lang: describe(component, verdict, lang))
         incident = Incident.open_new(
             name=name, status="investigating", body=body, components=change,
             published=probe.definition.get("incident", "auto") == "auto", probe_key=probe.key, via="probe",
+            translations={lang: {"name": texts[0]} for lang, texts in translated.items()},
+            body_translations={lang: texts[1] for lang, texts in translated.items()},
         )
     incident.components.add(component)
     probe.incident = incident
@@ -120,11 +166,19 @@ def _recovered(probe: Probe, component: Component, wanted: str) -> bool:
         return False
     if incident.updates.filter(author__isnull=False).exists():
         return False  # a person has taken this incident over; they resolve it
-    incident.post_update(
-        status="resolved", via="probe", components={component: wanted},
-        body=f"Our automated check of **{component.name}** has passed "
-             f"{probe.definition.get('recover_after', 2)} times in a row. This incident is resolved.",
-    )
+    count = probe.definition.get("recover_after", 2)
+
+    def resolved(lang: str | None) -> str:
+        return ngettext(
+            "Our automated check of **%(component)s** has passed %(count)s time in a row. "
+            "This incident is resolved.",
+            "Our automated check of **%(component)s** has passed %(count)s times in a row. "
+            "This incident is resolved.", count,
+        ) % {"component": _component_name(component, lang), "count": count}
+
+    body, translations = in_every_language(resolved)
+    incident.post_update(status="resolved", via="probe", components={component: wanted}, body=body,
+                         translations=translations)
     return True
 
 

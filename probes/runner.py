@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from urllib.parse import quote, quote_plus
 
 import httpx
+from httpx import _urlparse as httpx_urlparse
 
 from probes import matchers
 from probes.templating import Renderer, TemplateError, iter_strings, scan
@@ -29,6 +30,10 @@ MAX_BODY_BYTES = 5 * 1024 * 1024  # a probe checks a health answer, not a downlo
 SNIPPET_CHARS = 150
 USER_AGENT = "statuspage-probe/1.0"
 _REDACTED = "***"
+# httpx's own percent-encoding (pinned in requirements.txt; private, so checked by
+# tests/reliability/test_secrets.py, which finds a leak if it changes).
+_HTTPX_URL_SAFE = (httpx_urlparse.PATH_SAFE, httpx_urlparse.QUERY_SAFE, httpx_urlparse.FRAG_SAFE)
+_httpx_quote = httpx_urlparse.quote
 
 
 @dataclass
@@ -113,6 +118,9 @@ class _Redactor:
             forms = set()
             for value in self._secrets:
                 forms |= {value, json.dumps(value)[1:-1], quote(value, safe=""), quote(value), quote_plus(value)}
+                # As httpx itself writes it into a request's path, query or fragment (an
+                # echoing server sends the URL back): '"' becomes %22 but '+' and '/' stay.
+                forms |= {_httpx_quote(value, safe) for safe in _HTTPX_URL_SAFE}
             forms.discard("")
             self._forms = sorted(forms, key=len, reverse=True)  # longest first: no partial leaks
         return self._forms

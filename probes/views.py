@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from probes.models import Probe, ProbeRun
+from statuspage.api.params import flag
 from statuspage.models import Component
 
 
@@ -66,7 +67,7 @@ def probe_results(request, key: str):
     except ValueError:
         raise ValidationError({"limit": "must be an integer"}) from None
     runs = probe.runs.order_by("-started_at")
-    if request.query_params.get("failures", "").lower() in ("1", "true", "yes"):
+    if flag(request, "failures"):
         runs = runs.filter(ok=False)
     return Response({"probe": key, "state": probe.state, "results": [run_dict(r) for r in runs[:limit]]})
 

@@ -49,7 +49,9 @@ if [ "$DEMO_TARGET" != "0" ]; then
 fi
 QUEUES="celery$(printf ',probes.%s' ${PROBE_REGIONS//,/ })"
 start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn gthread)
-start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency 2 --loglevel INFO \
+# 4 slots, not 2: a public render takes 2-3 s under load, and two of them at once used to
+# hold back the 1 s probe dispatcher tick (probes ran late; scripts/soak.py measures it).
+start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency "${WORKER_CONCURRENCY:-4}" --loglevel INFO \
   --hostname "worker-$PORT@%h"
 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
   --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from statuspage.models import (
     ApiToken,
@@ -29,20 +30,44 @@ admin.site.site_title = "On-call console"
 admin.site.index_title = "Post incidents, updates and maintenance"
 
 
+def _plain(value):
+    """A form value as the audit trail keeps it: ids for objects, text for the rest."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, (list, tuple, QuerySet)):
+        return sorted(str(_plain(v)) for v in value)
+    return value if isinstance(value, (bool, int, float)) or value is None else str(value)[:500]
+
+
+def audit_action(request, action: str, objects) -> None:
+    """An admin action (the list page's drop-down) changes rows without log_change: record each."""
+    for obj in objects:
+        AuditLog.record(actor=request.user, via="admin", action=action, obj=obj, summary=str(obj))
+
+
 class AuditedAdmin(admin.ModelAdmin):
-    """Every add, change and delete in the admin also lands in the audit trail."""
+    """Every add, change, delete and action in the admin also lands in the audit trail,
+    with each changed field's old and new value."""
 
     self_audited = False  # the model's own methods already record their changes
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        # Called before the save, while the form still knows the old values.
+        fields = {name: [_plain(form.initial.get(name)), _plain(form.cleaned_data.get(name))]
+                  for name in form.changed_data}
+        request._audit_fields = {name: values for name, values in fields.items() if values[0] != values[1]}
+        return super().construct_change_message(request, form, formsets, add)
+
     def log_addition(self, request, obj, message):
         if not self.self_audited:
-            AuditLog.record(actor=request.user, via="admin", action="add", obj=obj, summary=str(obj))
+            AuditLog.record(actor=request.user, via="admin", action="add", obj=obj, summary=str(obj),
+                            changes={"fields": getattr(request, "_audit_fields", {})})
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
         if message:
             AuditLog.record(actor=request.user, via="admin", action="change", obj=obj, summary=str(obj),
-                            changes={"message": message})
+                            changes={"message": message, "fields": getattr(request, "_audit_fields", {})})
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):
@@ -330,17 +355,20 @@ class WebhookSubscriberAdmin(AuditedAdmin):
         from statuspage.webhooks.dispatch import send_test_event
 
         ids = [send_test_event(w).pk for w in queryset]
+        audit_action(request, "send_test_event", queryset)
         deliver_batch.delay(ids)
         messages.success(request, f"Test event queued for {len(ids)} subscriber(s); see Deliveries.")
 
     @admin.action(description="Re-enable")
     def reenable(self, request, queryset):
+        audit_action(request, "reenable", queryset)
         queryset.update(active=True, disabled_reason="", failing_since=None)
 
     @admin.action(description="Rotate the secret (shown once)")
     def rotate_secret(self, request, queryset):
         for webhook in queryset:
             messages.warning(request, f"{webhook.url}: new secret {webhook.rotate_secret()}")
+        audit_action(request, "rotate_secret", queryset)
 
 
 @admin.register(EmailSubscriber)

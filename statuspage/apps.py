@@ -6,6 +6,7 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status page"
 
     def ready(self) -> None:
-        from statuspage import signals
+        from statuspage import login_throttle, signals
 
         signals.connect()
+        login_throttle.connect()

@@ -92,9 +92,14 @@ def time_zone_label(name: str, at: datetime | None = None) -> str:
     return f"UTC{offset[:3]}:{offset[3:]}"
 
 
+def page_languages(page) -> list[str]:
+    """The languages the page speaks: its own list, or every supported one if it names none."""
+    return [c for c in (page.languages or LANGUAGE_CODES) if c in LANGUAGE_CODES]
+
+
 def language_links(page, current: str) -> list[dict]:
     """The switcher: the page's languages (all supported ones if it names none)."""
-    codes = [c for c in (page.languages or LANGUAGE_CODES) if c in LANGUAGE_CODES]
+    codes = page_languages(page)
     if current in LANGUAGE_CODES and current not in codes:
         codes.append(current)
     return [{"code": c, "name": LANGUAGE_NAMES[c], "current": c == current, "hreflang": html_lang(c)}

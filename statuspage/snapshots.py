@@ -77,7 +77,7 @@ class Entry:
     rendered_at: float = field(default_factory=time.time)
 
     @classmethod
-    def build(cls, body: bytes, content_type: str, headers: list[tuple[str, str]], brotli_quality: int = 11) -> "Entry":
+    def build(cls, body: bytes, content_type: str, headers: list[tuple[str, str]], brotli_quality: int = 5) -> "Entry":
         bodies = {"identity": body}
         if len(body) > 256 and content_type.startswith(_COMPRESSIBLE):
             gz = gzip.compress(body, 9, mtime=0)  # mtime=0: the same bytes give the same file
@@ -204,15 +204,12 @@ def last_cache_key(key: str) -> str:
     return f"public:last:{_digest(key)}"
 
 
-_i18n_memo: list[bool] = []
-
-
+@functools.cache
 def _i18n_paths() -> bool:
-    if not _i18n_memo:
-        from django.conf.urls.i18n import is_language_prefix_patterns_used
+    """Whether URLs carry a language prefix (LocaleMiddleware asks the same)."""
+    from django.conf.urls.i18n import is_language_prefix_patterns_used
 
-        _i18n_memo.append(is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0])
-    return _i18n_memo[0]
+    return is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]
 
 
 # --- The per-process memo and the shared store ----------------------------------------
@@ -341,15 +338,16 @@ def _extra_headers(request) -> list[tuple[str, str]]:
             value += "; preload"
         extra.append(("Strict-Transport-Security", value))
     chosen = _chosen_language(request.META.get("QUERY_STRING", ""))
-    cookie = _language_cookie(chosen) if chosen else None
+    cookie = _language_cookie(chosen, int(time.time() // 3600)) if chosen else None
     if cookie:
         extra.append(("Set-Cookie", cookie))
     return extra
 
 
-@functools.cache
-def _language_cookie(code: str) -> str | None:
-    """The cookie that remembers `?lang=`, made by the middleware that sets it for Django."""
+@functools.lru_cache(maxsize=32)
+def _language_cookie(code: str, hour: int) -> str | None:
+    """The cookie that remembers `?lang=`, made by the middleware that sets it for Django
+    (once an hour: it carries an Expires date)."""
     from statuspage.i18n import LanguageSwitchMiddleware
     from statuspage.render import synthetic_request
 

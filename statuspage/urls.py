@@ -2,9 +2,10 @@ from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.clickjacking import xframe_options_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from probes import views as probe_views
+from statuspage.api.docs import SwaggerDocs
 from statuspage.views import api_v2, embeds, feeds, public, subscribe
 from statuspage.views.cached import public_cached
 
@@ -52,7 +53,7 @@ urlpatterns = [
     path("api/v1/", include("probes.urls")),
     path("metrics", probe_views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SwaggerDocs.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

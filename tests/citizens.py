@@ -105,8 +105,10 @@ def english_msgids() -> set[str]:
     """Every English string the code marks for translation (from the Ukrainian catalog)."""
     ids, current = set(), None
     for line in (LOCALE / "uk" / "LC_MESSAGES" / "django.po").read_text().splitlines():
-        if line.startswith("msgid "):
-            current = [eval(line[6:])]
+        if line.startswith(("msgid ", "msgid_plural ")):
+            if current and "".join(current):  # a plural's singular
+                ids.add("".join(current))
+            current = [eval(line.split(" ", 1)[1])]
         elif line.startswith('"') and current is not None:
             current.append(eval(line))
         elif line.startswith("msgstr") and current is not None:

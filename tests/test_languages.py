@@ -181,27 +181,43 @@ def test_a_reader_who_switches_to_uzbek_meets_no_english(demo, lang, html_lang, 
 # ------------------------------------------------------------------------- the catalogs
 
 
-def po_entries(lang: str) -> dict[tuple[str | None, str], str]:
-    """{(context, msgid): msgstr} from a .po file (the subset of the format makemessages writes)."""
-    entries, field, ctxt, parts = {}, None, None, {}
+_PO_FIELD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (".*")$')
+
+
+def po_entries(lang: str) -> dict[tuple[str | None, str], str | tuple[str, ...]]:
+    """{(context, msgid): msgstr, or the tuple of plural forms} from a .po file (the subset
+    of the format makemessages writes)."""
+    entries, field, parts = {}, None, {}
     for line in (LOCALE / CATALOGS[lang] / "LC_MESSAGES" / "django.po").read_text().splitlines() + [""]:
         if line.startswith("#~"):
             continue
-        for name in ("msgctxt", "msgid", "msgstr"):
-            if line.startswith(name + " "):
-                field = name
-                parts[name] = [eval(line[len(name) + 1:])]
-                break
-        else:
-            if line.startswith('"') and field:
-                parts[field].append(eval(line))
-            elif not line.strip() and "msgid" in parts:
-                msgid = "".join(parts["msgid"])
-                if msgid:
-                    ctxt = "".join(parts["msgctxt"]) if "msgctxt" in parts else None
-                    entries[(ctxt, msgid)] = "".join(parts.get("msgstr", []))
-                field, parts = None, {}
+        if match := _PO_FIELD.match(line):
+            field = match.group(1)
+            parts[field] = [eval(match.group(2))]
+        elif line.startswith('"') and field:
+            parts[field].append(eval(line))
+        elif not line.strip() and "msgid" in parts:
+            msgid = "".join(parts["msgid"])
+            if msgid:
+                ctxt = "".join(parts["msgctxt"]) if "msgctxt" in parts else None
+                forms = sorted(k for k in parts if k.startswith("msgstr["))
+                entries[(ctxt, msgid)] = (tuple("".join(parts[k]) for k in forms) if forms
+                                          else "".join(parts.get("msgstr", [])))
+            field, parts = None, {}
     return entries
+
+
+def compiled_text(compiled: gettext.GNUTranslations, key: tuple[str | None, str], value) -> str | tuple[str, ...]:
+    """What the .mo holds for an entry of the .po (for plurals: each form, by a number that picks it)."""
+    ctxt, msgid = key
+    if isinstance(value, tuple):
+        number_for = {}
+        for n in range(200):
+            number_for.setdefault(compiled.plural(n), n)
+        # A form no whole number picks (Ukrainian's for fractions) cannot be looked up.
+        return tuple(compiled.ngettext(msgid, msgid, number_for[i]) if i in number_for else value[i]
+                     for i in range(len(value)))
+    return compiled.pgettext(ctxt, msgid) if ctxt else compiled.gettext(msgid)
 
 
 @pytest.mark.parametrize("lang", list(CATALOGS))
@@ -212,15 +228,14 @@ def test_every_string_is_translated_and_the_compiled_catalog_is_current(lang):
         compiled = gettext.GNUTranslations(mo)
 
     assert entries, "empty catalog"
-    assert [k for k, v in entries.items() if not v] == [], "untranslated"
+    assert [k for k, v in entries.items() if not v or not all(v)] == [], "untranslated"
     assert "#, fuzzy" not in po_text.split("\n\n", 1)[1], "fuzzy entries are not compiled"
-    stale = [k for k, v in entries.items()
-             if (compiled.pgettext(k[0], k[1]) if k[0] else compiled.gettext(k[1])) != v]
+    stale = [k for k, v in entries.items() if compiled_text(compiled, k, v) != v]
     assert stale == [], "the .mo is older than the .po: run `make messages` and commit both"
 
 
 _TEMPLATE_STRING = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.+?)\1""")
-_PYTHON_STRING = re.compile(r"""\b(?:_|gettext|gettext_lazy|gettext_noop)\(\s*(["'])((?:(?!\1).)+)\1\s*[),]""")
+_PYTHON_STRING = re.compile(r"""\b(?:_|gettext|gettext_lazy|gettext_noop|ngettext)\(\s*(["'])((?:(?!\1).)+)\1\s*[),]""")
 
 
 def marked_strings() -> set[str]:

@@ -2,8 +2,11 @@
 
 from datetime import timedelta
 
+import re
+
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from probes.config import apply_probes
@@ -12,6 +15,8 @@ from probes.recording import record_batch
 from probes.runner import Verdict
 from probes.spec import validate_probe
 from statuspage.models import Component, Incident
+from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
+from tests.test_languages import NAMES
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +206,58 @@ def test_a_redelivered_batch_is_recorded_once(page):
 
     assert ProbeRun.objects.count() == 1
     assert Probe.objects.get(pk=probe.pk).regions.get().consecutive_failures == 1
+
+
+# ------------------------------------------------------------- in the reader's language
+
+
+@pytest.fixture
+def demo(db):
+    apply_demo_config()  # every language, and the components' names in each
+
+
+def test_a_probes_incident_is_told_in_the_readers_language(demo, runs):
+    probe = make_probe(None)
+
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
+
+    uk = Client().get("/?lang=uk").content.decode()
+    uz_latn = Client().get("/?lang=uz-latn").content.decode()
+    assert "Дані військового обліку: тестовому акаунту показано хибні дані" in uk
+    assert "виявила проблему: <strong>Дані військового обліку</strong>" in uk and "Ми з’ясовуємо причину." in uk
+    assert "Harbiy hisob maʼlumotlari: sinov akkauntiga notoʻgʻri maʼlumot koʻrsatildi" in uz_latn
+    assert "Sababini oʻrganyapmiz." in uz_latn
+    assert "wrong data was shown" not in uk + uz_latn and "We are investigating" not in uk + uz_latn
+    # What the check saw is quoted as it was, as code.
+    assert "<code>Step 'profile shows the canary's true data' failed: $.deferment.status = granted, expected none</code>" \
+           in uk
+    # The plain texts, for the API and for readers of other languages, stay English.
+    assert Incident.objects.get().name == "Registration data: wrong data was shown to a test account"
+
+
+def test_the_recovery_and_the_relapse_are_told_in_the_readers_language_too(demo, runs):
+    probe = make_probe(None)
+
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
+    incident = Incident.objects.get()
+    resolved = Client().get(f"/incidents/{incident.id}?lang=uk").content.decode()
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
+    back = Client().get(f"/incidents/{incident.id}?lang=ru").content.decode()
+
+    assert "<strong>Дані військового обліку</strong>: наша автоматична перевірка пройшла успішно 2 рази поспіль. " \
+           "Проблему усунено." in resolved
+    assert "Проблема возникла снова." in back and "Данные воинского учёта: тестовому аккаунту показаны неверные данные" in back
+
+
+@pytest.mark.parametrize("lang, html_lang", [("uz", "uz-Cyrl"), ("uz-latn", "uz-Latn")])
+def test_an_uzbek_reader_meets_no_english_in_a_probes_incident(demo, runs, lang, html_lang):
+    probe = make_probe(None)
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD, WRONG_DEFERRAL, WRONG_DEFERRAL)
+
+    html = Client().get(f"/incidents/{Incident.objects.get().id}?lang={lang}").content.decode()
+    text = visible_text(html, html_lang)  # the check's own words are code: not read as prose
+
+    english = sorted(m for m in english_msgids() if re.search(r"[A-Za-z]{4}", m) and m in text)
+    assert english == []
+    if lang == "uz":
+        assert latin_words(re.sub(r"\S*/\S*", " ", text)) - NAMES == set()

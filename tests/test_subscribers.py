@@ -151,6 +151,7 @@ def test_statuspage_format_sends_statuspages_own_bodies(page, api, loopback_allo
     incident = next(b for b in bodies if "incident" in b)
     assert set(incident) == {"meta", "page", "incident"}
     assert incident["page"]["status_indicator"] == "critical"
+    assert {b["page"]["verify_url"] for b in bodies} == {"https://status.example.org/.well-known/statuspage.json"}
     assert incident["incident"]["incident_updates"][0]["affected_components"][0] == {
         "code": "reserve-data", "name": "Registration data", "old_status": "operational", "new_status": "major_outage"}
     component = next(b for b in bodies if "component" in b)

@@ -1,10 +1,17 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+DATABASE_DOWN = "The database is unavailable; nothing was changed. Try again in a minute."
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model-level ValidationErrors as 400 with a message per field."""
+    """DRF's handler, plus model-level ValidationErrors as 400 with a message per field, and
+    a database that cannot be reached as 503 (a retry will do), not a 500."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return Response({"detail": DATABASE_DOWN}, status=503, headers={"Retry-After": "30"})
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)

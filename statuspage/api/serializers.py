@@ -1,10 +1,16 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statuspage.models import Component, Incident
 from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 
 
+@extend_schema_field({
+    "type": "object", "propertyNames": {"pattern": "^[-a-zA-Z0-9_]+$"},
+    "additionalProperties": {"type": "string", "enum": [value for value, _ in ComponentStatus.choices]},
+    "description": "{component key: status}",
+})
 class ComponentStatusesField(serializers.DictField):
     """`{component key: status}`, validated into `{Component: status}`."""
 
@@ -19,6 +25,10 @@ class ComponentStatusesField(serializers.DictField):
         return {found[key]: status for key, status in statuses.items()}
 
 
+@extend_schema_field({
+    "type": "object", "additionalProperties": False,
+    "properties": {code: {"type": "string", "maxLength": 20000} for code, _ in settings.LANGUAGES},
+})
 class TextsByLanguageField(serializers.DictField):
     """`{language code: text}` for one of the page's languages (uk, uz, uz-latn, ru, en)."""
 
@@ -87,7 +97,9 @@ class ComponentPatchSerializer(serializers.Serializer):
 
 
 class ConfigErrorSerializer(serializers.Serializer):
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                   help_text="Messages by config path, e.g. probes[2].steps[0].expect.json")
+    detail = serializers.CharField(required=False, help_text="A body that is not a JSON document")
 
 
 class ConfigResultSerializer(serializers.Serializer):

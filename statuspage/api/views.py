@@ -9,6 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage import v2
+from statuspage.api.params import flag
 from statuspage.api.serializers import (
     ComponentPatchSerializer,
     ConfigErrorSerializer,
@@ -83,7 +84,7 @@ def component(request, key: str):
     return Response(v2.component_dict(component, PageSettings.load()))
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="All components in v2 shape")
+@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="All components in v2 shape", operation_id="v1_components_list")
 @api_view(["GET"])
 def components(request):
     page = PageSettings.load()
@@ -92,19 +93,20 @@ def components(request):
 
 @extend_schema(
     request=OpenApiTypes.OBJECT,
-    parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="validate and plan, change nothing")],
+    parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="validate and plan, change nothing"),
+                OpenApiParameter("prune", OpenApiTypes.BOOL,
+                                 description="delete components and probes absent from the document")],
     responses={200: ConfigResultSerializer, 400: ConfigErrorSerializer},
     summary="Apply the config document (SPEC §2) as JSON",
 )
 @api_view(["POST"])
 def config(request):
-    dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
+    dry_run, prune = flag(request, "dry_run"), flag(request, "prune")
     document, errors = validate(request.data, set(Component.objects.values_list("key", flat=True)))
     if errors:
         grouped: dict[str, list[str]] = {}
         for path, message in errors:
             grouped.setdefault(path or "non_field_errors", []).append(message)
         return Response({"errors": grouped}, status=http.HTTP_400_BAD_REQUEST)
-    prune = request.query_params.get("prune", "").lower() in ("1", "true", "yes")
     changes = apply_config(document, prune=prune, dry_run=dry_run, actor=request.user, via="api")
     return Response({"dry_run": dry_run, "changes": changes})

@@ -94,5 +94,6 @@ def webhook_test(request, webhook_id: str):
 
     target = get_object_or_404(WebhookSubscriber, pk=webhook_id)
     delivery = send_test_event(target)
+    AuditLog.record(actor=request.user, via="api", action="send_test_event", obj=target, summary=target.url)
     deliver_batch.delay([delivery.pk])
     return Response({"event_id": delivery.event_id, "status": "queued"}, status=http.HTTP_202_ACCEPTED)

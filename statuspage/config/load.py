@@ -16,6 +16,8 @@ def load_file(path: str) -> object:
         raise ConfigFileError(f"{path}: cannot read: {exc}") from None
     try:
         return yaml.safe_load(text)  # JSON is YAML too
+    except RecursionError:
+        raise ConfigFileError(f"{path}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

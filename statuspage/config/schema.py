@@ -24,6 +24,9 @@ GROUP_KEYS = {"name", "description", "translations"}
 COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
 
 Errors = list[tuple[str, str]]
+# PostgreSQL stores neither a NUL nor an unpaired surrogate, in text or in JSON.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_MAX_NODES = 100_000
 
 
 @dataclass
@@ -42,6 +45,7 @@ def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Con
     for key in doc:
         if key not in TOP_KEYS:
             errors.append((str(key), f"unknown section; expected one of {', '.join(sorted(TOP_KEYS))}"))
+    _unstorable_text(doc, errors)
     config = Config()
     if "page" in doc:
         config.page = _page(doc["page"], errors)
@@ -61,6 +65,28 @@ def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Con
 
 def format_errors(errors: Errors) -> str:
     return "\n".join(f"{path or '(document)'}: {message}" for path, message in errors)
+
+
+def _unstorable_text(doc: Any, errors: Errors, limit: int = 20) -> None:
+    """Name every string (key or value) that no database would store."""
+    stack, seen, found = [(doc, "")], set(), 0
+    while stack and found < limit and len(seen) < _MAX_NODES:  # a bigger document fails elsewhere
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                errors.append((path, "contains a NUL character or an unpaired surrogate"))
+                found += 1
+        elif isinstance(value, (dict, list)) and id(value) not in seen:
+            seen.add(id(value))  # YAML anchors share (and may nest) one value
+            items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+            for key, child in reversed(items):
+                if isinstance(value, dict):
+                    where = f"{path}.{key}" if path else str(key)
+                    if isinstance(key, str) and _UNSTORABLE.search(key):
+                        stack.append((key, where))
+                else:
+                    where = f"{path}[{key}]"
+                stack.append((child, where))
 
 
 def _unknown(raw: dict, allowed: set[str], path: str, errors: Errors) -> None:

@@ -1,14 +1,17 @@
 """What other sites and programs take from the page: SVG badges, the embeddable widget and
 the machine-readable list of official channels (/.well-known/statuspage.json)."""
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
-from statuspage.i18n import html_lang, localized
+from statuspage.i18n import html_lang, localized, page_languages
 from statuspage.models import Component, PageSettings
 from statuspage.state import PublicState
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus
@@ -25,6 +28,9 @@ _STATUS_INDICATOR = {
     ComponentStatus.MAJOR_OUTAGE: "critical",
     ComponentStatus.UNDER_MAINTENANCE: "maintenance",
 }
+# What /.well-known/statuspage.json says of its list, in every language.
+STATEMENT = gettext_noop("Only the channels listed here are official. Support is never given through channels "
+                         "that are not on this list.")
 
 
 def _text_width(text: str) -> int:
@@ -76,6 +82,11 @@ def embed(request):
                          {"state": state, "components": state.visible(state.components)})
 
 
+def _in(lang: str, msgid: str) -> str:
+    with translation.override(lang):
+        return _(msgid)
+
+
 def _absolute(page: PageSettings, request, path: str) -> str:
     base = (page.url or request.build_absolute_uri("/")).rstrip("/")
     return base + path
@@ -91,16 +102,20 @@ def well_known(request):
          "translations": ch.translations or {}}
         for ch in page.channels.all()
     ]
+    # The same bytes whatever the reader's language (one snapshot for all): the plain texts
+    # and, under `translations`, every language's, the statement included.
+    langs = list(dict.fromkeys([*page_languages(page), *(page.translations or {})]))
+    translations = {lang: {**(page.translations or {}).get(lang, {}), "statement": _in(lang, STATEMENT)}
+                    for lang in langs}
     data = {
         "name": page.name,
         "url": _absolute(page, request, "/"),
         "notice": page.notice or None,
         "languages": page.languages,
         "time_zone": page.time_zone,
-        "translations": page.translations or {},
+        "translations": translations,
         "official_channels": channels,
-        "statement": "Only the channels listed here are official. Support is never given through "
-                     "channels that are not on this list.",
+        "statement": _in(settings.LANGUAGE_CODE, STATEMENT),
         "feeds": {
             "rss": _absolute(page, request, "/history.rss"),
             "atom": _absolute(page, request, "/history.atom"),

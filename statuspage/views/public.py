@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from probes.charts import latency_series
 from statuspage import uptime
 from statuspage.i18n import reader_time_zone
 from statuspage.models import Component, Incident, PageSettings
@@ -25,15 +26,19 @@ def render_public(request, template: str, page: PageSettings, context: dict | No
 def status_page(request):
     state = PublicState.load()
     bars = uptime.bars(state.components, state.page.time_zone)
+    latency = latency_series([c.pk for c in state.components])  # daily rollups, one query
+
+    def rows(components):
+        return [(c, bars[c.pk], latency.get(c.pk, [])) for c in components]
+
     sections = []
     for group in state.groups:
         children = state.visible(state.children(group))
         if children:
-            sections.append({"group": group, "status": state.group_status(group),
-                             "components": [(c, bars[c.pk]) for c in children]})
+            sections.append({"group": group, "status": state.group_status(group), "components": rows(children)})
     loose = state.visible([c for c in state.components if not c.group_id])
     if loose:
-        sections.insert(0, {"group": None, "components": [(c, bars[c.pk]) for c in loose]})
+        sections.insert(0, {"group": None, "components": rows(loose)})
     return render_public(request, "statuspage/index.html", state.page, {"state": state, "sections": sections})
 
 

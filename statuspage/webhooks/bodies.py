@@ -23,8 +23,9 @@ def statuspage(event: OutboxEvent) -> bytes:
     body = {
         "meta": {"unsubscribe": f"{base}/subscribe", "documentation": f"{base}/api/docs/",
                  "generated_at": ts(event.created_at)},
+        # verify_url is ours, as in the standard body: where to check the official channels.
         "page": {"id": page["id"], "status_indicator": page.get("status_indicator"),
-                 "status_description": page.get("status_description")},
+                 "status_description": page.get("status_description"), "verify_url": page.get("verify_url")},
     }
     if "component" in data:
         body["component_update"] = data["component_update"]

@@ -1,0 +1,78 @@
+"""Failed sign-ins to the on-call console are counted and, past a limit, refused with 429.
+
+Three counters, each kept until LOGIN_THROTTLE_WINDOW_S after its last failure (a refused
+attempt checks no password, so it does not count):
+- one username from one address (LOGIN_FAILURES_PER_USER_IP): a person who mistyped, or a
+  guesser; a success clears it;
+- one address, any usernames (LOGIN_FAILURES_PER_IP): credential stuffing from one host;
+- one username, any addresses (LOGIN_FAILURES_PER_USER): guessing spread over many hosts.
+  It is set high on purpose: anyone can make failures for a known username, and locking
+  the on-call engineer out of the console during an incident is itself an attack.
+
+The address is REMOTE_ADDR, or the header named by CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP)
+when a reverse proxy in front sets it; without that, everyone behind the proxy is one address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import cache
+
+PREFIX = "login-fail:"
+
+
+def client_ip(request) -> str:
+    header = settings.CLIENT_IP_HEADER
+    value = request.META.get(header, "") if header else ""
+    return value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
+
+
+def _key(kind: str, *parts: str) -> str:
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{PREFIX}{kind}:{digest}"
+
+
+def _counters(request, username: str) -> list[tuple[str, int]]:
+    username, ip = username.strip().lower(), client_ip(request)
+    return [
+        (_key("user-ip", username, ip), settings.LOGIN_FAILURES_PER_USER_IP),
+        (_key("ip", ip), settings.LOGIN_FAILURES_PER_IP),
+        (_key("user", username), settings.LOGIN_FAILURES_PER_USER),
+    ]
+
+
+def refused(request, username: str) -> bool:
+    """True when this attempt must not even be checked: a limit is reached."""
+    counts = cache.get_many([key for key, _ in _counters(request, username)])
+    return any(counts.get(key, 0) >= limit for key, limit in _counters(request, username))
+
+
+def record_failure(request, username: str) -> None:
+    window = settings.LOGIN_THROTTLE_WINDOW_S
+    for key, _ in _counters(request, username):
+        cache.add(key, 0, window)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr: start again
+            cache.set(key, 1, window)
+        # Redis keeps a key's expiry through INCR, the file cache's incr() re-sets it to
+        # the default timeout: set it here, the same on both.
+        cache.touch(key, window)
+
+
+def _on_failure(sender, credentials, request=None, **kwargs) -> None:
+    if request is not None:
+        record_failure(request, str(credentials.get("username", "")))
+
+
+def _on_success(sender, request, user, **kwargs) -> None:
+    if request is not None:
+        cache.delete(_counters(request, user.get_username())[0][0])
+
+
+def connect() -> None:
+    user_login_failed.connect(_on_failure, dispatch_uid="statuspage.login_throttle.failure")
+    user_logged_in.connect(_on_success, dispatch_uid="statuspage.login_throttle.success")

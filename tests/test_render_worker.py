@@ -1,0 +1,40 @@
+"""A real Celery worker renders the public pages after a change; visitors only read them."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from statuspage import snapshots
+from statuspage.publish import public_version
+from tests.processes import celery_process, wait_for, worker_args
+
+from .test_render_on_write import PAGES, V2
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def rendered(key: str) -> bool:
+    return cache.get(snapshots.entry_cache_key(public_version(), key)) is not None
+
+
+def test_after_an_update_commits_the_worker_renders_and_no_visitor_touches_the_database(
+        page, api, anon, django_assert_num_queries):
+    # The worker shares this process's var dir (its broker folder and file cache), or Redis.
+    redis = {"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}
+    with celery_process("worker", "filesystem", settings.VAR_DIR, *worker_args("celery"), log_name="render-worker",
+                        **redis):
+        incident = api.post("/api/v1/incidents/", {"name": "Registration data shown wrong", "status": "identified",
+                                                   "components": {"reserve-data": "major_outage"}},
+                            format="json").json()
+        api.post(f"/api/v1/incidents/{incident['id']}/updates/",
+                 {"status": "monitoring", "body": "A fix is deployed."}, format="json")
+
+        wait_for(lambda: all(rendered(snapshots.snapshot_key(lang, url)) for url in PAGES + V2 for lang in ("uk", "en")),
+                 what="the worker to render the new version")
+
+    with django_assert_num_queries(0):
+        home = anon.get("/")
+        feed = anon.get("/history.atom")
+        status = anon.get("/api/v2/status.json")
+    assert "A fix is deployed." in home.content.decode() and "A fix is deployed." in feed.content.decode()
+    assert status.json()["status"]["indicator"] == "critical"
