@@ -239,14 +239,14 @@ http {{
         default_type text/html;
     }}
 
-    # 2. The static export, as in docs/performance.md, falling back to the app.
+    # 2. The static export, as in the README ("Static export"), falling back to the app.
 {export_server}
 }}
 """
 
 
 def export_server_conf(port: int, export_dir: Path, app_port: int) -> str:
-    """The example configuration of docs/performance.md, filled in."""
+    """The example configuration of docs/nginx-static-export.conf, filled in."""
     text = (ROOT / "docs" / "nginx-static-export.conf").read_text()
     text = text.replace("listen 80;", f"listen 127.0.0.1:{port};")
     text = text.replace("/srv/statuspage/public", str(export_dir))
