@@ -32,7 +32,10 @@ test-sqlite: $(STAMP)
 test-servers: $(STAMP)
 	env -u CELERY_BROKER_URL DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL \
 		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest -m "not browser" \
-		--ignore=tests/probes --ignore=tests/webhooks --ignore=tests/demo_target $(PYTEST_ARGS)
+		--ignore=tests/probes --ignore=tests/webhooks --ignore=tests/demo_target \
+		--ignore=tests/reliability/test_api_fuzz.py --ignore=tests/reliability/test_hostile_bodies.py \
+		--ignore=tests/reliability/test_hostile_paths.py --ignore=tests/reliability/test_config_text.py \
+		--ignore=tests/reliability/test_embedded_broker.py --ignore=tests/reliability/test_soak.py $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@bash scripts/bench.sh

@@ -7,6 +7,7 @@ words, with every secret (env value) replaced by ***.
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import ssl
@@ -117,10 +118,7 @@ class _Redactor:
         if self._forms is None:
             forms = set()
             for value in self._secrets:
-                forms |= {value, json.dumps(value)[1:-1], quote(value, safe=""), quote(value), quote_plus(value)}
-                # As httpx itself writes it into a request's path, query or fragment (an
-                # echoing server sends the URL back): '"' becomes %22 but '+' and '/' stay.
-                forms |= {_httpx_quote(value, safe) for safe in _HTTPX_URL_SAFE}
+                forms |= _escaped_forms(value)
             forms.discard("")
             self._forms = sorted(forms, key=len, reverse=True)  # longest first: no partial leaks
         return self._forms
@@ -141,6 +139,18 @@ class _Redactor:
         if isinstance(value, dict):
             return {self(str(k)): self.values(v) for k, v in value.items()}
         return value
+
+
+def _escaped_forms(value: str) -> set[str]:
+    """A secret as it may come back in what a server says: as sent in a URL (percent-encoded
+    our way or httpx's: '"' becomes %22 but '+' and '/' stay), then escaped once, twice or
+    three times as JSON or HTML (a JSON body echoed inside a JSON error, inside a page)."""
+    forms = {value, quote(value, safe=""), quote(value), quote_plus(value)}
+    forms |= {_httpx_quote(value, safe) for safe in _HTTPX_URL_SAFE}
+    for _ in range(3):
+        forms |= {json.dumps(f, ensure_ascii=ascii)[1:-1] for f in forms for ascii in (False, True)}
+        forms |= {html.escape(f) for f in forms}
+    return forms
 
 
 def _clip(text: str, limit: int) -> str:

@@ -40,6 +40,7 @@ INCIDENT_EVERY = float(os.environ.get("SOAK_INCIDENT_EVERY", "30"))
 MAX_LATENESS_S = float(os.environ.get("SOAK_MAX_LATENESS_S", "2"))
 MAX_RSS_GROWTH_MB = float(os.environ.get("SOAK_MAX_RSS_GROWTH_MB", "50"))
 WARMUP_S = float(os.environ.get("SOAK_WARMUP_S", "10"))
+SERIES_EVERY_S = max(10.0, SECONDS / 10)
 URLS = ["/", "/api/v2/summary.json"]
 
 
@@ -125,7 +126,7 @@ def wrk(url: str, seconds: int) -> dict:
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)",
                                                     (re.search(r"Socket errors:.*", text) or [""])[0]))
     rate = float(m.group(1)) if (m := re.search(r"Requests/sec:\s+([\d.]+)", text)) else 0.0
-    p99 = m.group(1) if (m := re.search(r"99%\s+(\S+)", text)) else "?"
+    p99 = m.group(1) if (m := re.search(r"^\s+99%\s+(\S+)", text, re.MULTILINE)) else "?"
     return {"url": url, "requests": requests, "non_2xx_3xx": non2xx, "socket_errors": socket_errors,
             "rate": rate, "p99": p99, "exit": done.returncode}
 
@@ -230,9 +231,15 @@ def main() -> int:
         for t in loads:
             t.start()
         peak: dict[int, float] = {}
+        series: list[float] = []  # all processes together, every SERIES_EVERY_S
+        next_point = time.monotonic()
         while any(t.is_alive() for t in loads):
-            for pid, (_, mb) in sample(stack.pid).items():
+            now = sample(stack.pid)
+            for pid, (_, mb) in now.items():
                 peak[pid] = max(peak.get(pid, 0.0), mb)
+            if time.monotonic() >= next_point:
+                series.append(round(sum(mb for _, mb in now.values()), 1))
+                next_point += SERIES_EVERY_S
             time.sleep(5)
         for t in loads:
             t.join()
@@ -269,6 +276,7 @@ def main() -> int:
     for pid in set(end) - set(start):
         failures.append(f"{end[pid][0]} (pid {pid}) started during the soak (a respawn?)")
     print(f"  all processes  {total_start:7.1f} → {total_end:7.1f}")
+    print(f"  all processes every {SERIES_EVERY_S:.0f}s: {' '.join(f'{mb:.0f}' for mb in series)}")
     print(f"probe runs: {probes['runs']}, failed {probes['failed']}, duplicates {probes['duplicates']}, "
           f"max lateness {probes['max_lateness_s']:.2f}s, p99 {probes['p99_lateness_s']:.2f}s, "
           f"late > {MAX_LATENESS_S:.0f}s: {probes['late_runs']}")
@@ -280,7 +288,7 @@ def main() -> int:
         failures.append("no probe ran")
     summary = {"seconds": SECONDS, "connections": CONNECTIONS, "requests": sum(r["requests"] for r in results),
                "errors": sum(r["non_2xx_3xx"] + r["socket_errors"] for r in results) + incidents.failed,
-               "rss_start_mb": round(total_start, 1), "rss_end_mb": round(total_end, 1),
+               "rss_start_mb": round(total_start, 1), "rss_end_mb": round(total_end, 1), "rss_series_mb": series,
                "max_lateness_s": probes["max_lateness_s"], "probe_runs": probes["runs"],
                "incident_calls": incidents.posted, "failures": failures}
     print("SOAK " + json.dumps(summary))

@@ -69,7 +69,9 @@ def synthetic_request(key: str, base_url: str | None = None) -> WSGIRequest:
     base = urlsplit(base_url or public_base_url())
     scheme = base.scheme or "http"
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
+        # PEP 3333: PATH_INFO holds the path's UTF-8 bytes decoded as Latin-1.
+        "REQUEST_METHOD": "GET", "PATH_INFO": path.encode().decode("latin-1"), "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
         "SERVER_NAME": base.hostname or "localhost", "SERVER_PORT": str(base.port or (443 if scheme == "https" else 80)),
         "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_ACCEPT_LANGUAGE": lang or settings.LANGUAGE_CODE,
         "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),

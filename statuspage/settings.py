@@ -147,6 +147,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         "polling_interval": 0.1,
     }
+    # kombu's filesystem transport with atomic writes (statuspage.broker explains why).
+    CELERY_BROKER_TRANSPORT = "statuspage.broker:Transport"
 else:
     # Redis redelivers a message whose worker died unacknowledged after this long (s).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
@@ -178,7 +180,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["statuspage.api.auth.IsOnCall"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["statuspage.api.renderers.SafeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["statuspage.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "statuspage.api.schema.ManagementAutoSchema",
     "EXCEPTION_HANDLER": "statuspage.api.errors.exception_handler",

@@ -359,7 +359,9 @@ def _language_cookie(code: str, hour: int) -> str | None:
 
 
 def _snapshot_request(environ) -> tuple[WSGIRequest, str] | None:
-    request = WSGIRequest(environ)
+    # A copy: WSGIRequest writes the decoded path back into its environ, and Django's own
+    # request, built later on the same environ, could not encode a non-Latin-1 path again.
+    request = WSGIRequest(environ.copy())
     try:
         key = request_key(request)
         if key is not None:

@@ -20,8 +20,10 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def brokers() -> list[str]:
-    """The embedded broker always; Redis too when the machine's is given."""
-    names = ["filesystem"]
+    """The embedded broker (in the SQLite pass, as `make run` has it) and Redis when the
+    machine's is given; the PostgreSQL pass runs on Redis only, like production."""
+    on_servers = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    names = [] if on_servers else ["filesystem"]
     if os.environ.get("TEST_REDIS_URL"):
         names.append("redis")
     return names

@@ -1,7 +1,7 @@
 """The management API's OpenAPI schema says which errors each operation can answer.
 
 drf-spectacular documents only the success codes the views declare; a client (and
-schemathesis, tests/test_api_fuzz.py) must also know the error answers, which are all
+schemathesis, tests/reliability/test_api_fuzz.py) must also know the error answers, which are all
 JSON (statuspage.api.errors): 401 without a valid token, 403 for a user not on call,
 404 for an unknown id or key, 400 with a message per field, 413/415 for a body that is
 too big or not JSON.

@@ -25,22 +25,7 @@ EXAMPLES = 25  # per operation and caller: the whole file stays under a minute
 
 
 @pytest.fixture
-def known_bug_worked_around(monkeypatch):
-    """Known bug, tracked by tests/reliability/test_hostile_paths.py: the snapshot front
-    door (statuspage/snapshots.py, `_snapshot_request`) builds a WSGIRequest on the
-    server's environ, which Django rewrites with the decoded path, so a path outside
-    Latin-1 (`/incidents/аб`) fails with a 500 when Django decodes it again. Here the
-    front door gets a copy; remove this fixture when that test passes."""
-    from django.core.handlers.wsgi import WSGIRequest
-
-    from statuspage import snapshots
-
-    if getattr(snapshots.WSGIRequest, "__module__", "") == "django.core.handlers.wsgi":
-        monkeypatch.setattr(snapshots, "WSGIRequest", lambda environ: WSGIRequest(dict(environ)))
-
-
-@pytest.fixture
-def api_schema(page, oncall_user, known_bug_worked_around):
+def api_schema(page, oncall_user):
     # As Django's test client does: a request must not close the test's connection.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
