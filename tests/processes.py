@@ -57,7 +57,7 @@ def sender(broker: str, var_dir: Path) -> Celery:
     """A Celery client on the same broker as the processes, whatever this process's settings say."""
     # Celery lets this variable override any broker URL given in code.
     os.environ.pop("CELERY_BROKER_URL", None)
-    app = Celery("test-sender", broker=broker_url(broker))
+    app = Celery("test-sender", broker=broker_url(broker), set_as_current=False)  # not the app .delay() uses
     if broker == "filesystem":
         queue = var_dir / "broker" / "queue"
         control = var_dir / "broker" / "control"
