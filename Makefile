@@ -24,15 +24,15 @@ test: $(STAMP)
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-sqlite \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest -m "not servers" $(PYTEST_ARGS)
 
-# The browser tests look at the page, not the database: once, in the SQLite run, is enough.
-# Everything that touches the database, the cache or the broker; the pure modules' tests
-# (runner, webhook transport, demo target) and the browser run once, in the SQLite pass.
+# Everything that touches the database, the cache or the broker. The pure modules' tests
+# (runner, webhook transport, demo target, `pure`), the browser, and `make run` (always on
+# the embedded defaults) run once, in the SQLite pass.
 test-servers: $(STAMP)
 	env -u CELERY_BROKER_URL DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL \
-		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest -m "not browser" \
-		--ignore=tests/probes --ignore=tests/webhooks --ignore=tests/demo_target \
+		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest -m "not browser and not pure" \
+		--ignore=tests/test_make_run.py --ignore=tests/probes --ignore=tests/webhooks --ignore=tests/demo_target \
 		--ignore=tests/reliability/test_api_fuzz.py --ignore=tests/reliability/test_hostile_bodies.py \
 		--ignore=tests/reliability/test_hostile_paths.py --ignore=tests/reliability/test_config_text.py \
 		--ignore=tests/reliability/test_embedded_broker.py --ignore=tests/reliability/test_soak.py $(PYTEST_ARGS)

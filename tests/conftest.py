@@ -23,6 +23,13 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's million rounds cost ~0.4 s per user the tests create; they check who may
+    sign in, not how strong the hash is."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request leaves its language active in the thread (LocaleMiddleware never resets
     it); code called directly in the next test must not inherit a reader's language."""

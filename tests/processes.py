@@ -20,13 +20,10 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def brokers() -> list[str]:
-    """The embedded broker (in the SQLite pass, as `make run` has it) and Redis when the
-    machine's is given; the PostgreSQL pass runs on Redis only, like production."""
+    """The broker that goes with the pass: the embedded one in the SQLite pass, as `make run`
+    has it; Redis in the PostgreSQL pass, as production has it."""
     on_servers = os.environ.get("DATABASE_URL", "").startswith("postgres")
-    names = [] if on_servers else ["filesystem"]
-    if os.environ.get("TEST_REDIS_URL"):
-        names.append("redis")
-    return names
+    return ["redis"] if on_servers else ["filesystem"]
 
 
 def broker_url(name: str) -> str:

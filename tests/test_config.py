@@ -481,12 +481,14 @@ def assert_well_formed(result):
         assert all(isinstance(e, tuple) and len(e) == 2 and all(isinstance(part, str) for part in e) for e in errors)
 
 
+@pytest.mark.pure
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(doc=json_like)
 def test_validate_never_raises_on_any_json_like_document(doc):
     assert_well_formed(validate(doc))
 
 
+@pytest.mark.pure
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(doc=near_valid, existing=st.sets(st.sampled_from(["a", "b", "c"])))
 def test_validate_never_raises_on_a_near_valid_document(doc, existing):

@@ -1,11 +1,18 @@
 """The static export: the rendered public site written to a folder nginx or a CDN serves
 (`manage.py render_public --export`, PUBLIC_EXPORT_DIR)."""
 
+import functools
 import gzip
 import json
+import os
 import shutil
+import socket
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
 
 import brotli
 import pytest
@@ -14,6 +21,8 @@ from django.test import override_settings
 
 from statuspage.models import Incident
 from statuspage.render import render_all
+from tests.processes import wait_for
+from tests.reliability.faults import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -61,18 +70,74 @@ def test_it_refuses_to_replace_a_real_folder(page, tmp_path):
         call_command("render_public", "--export", str(tmp_path / "public"))
 
 
-@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
-def test_the_example_nginx_configuration_is_valid(tmp_path):
+class App(BaseHTTPRequestHandler):
+    """Stands in for the app behind nginx: says so, and what it was asked."""
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        body = f"from the app: {self.path}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def nginx_on_export(page, tmp_path):
+    """nginx with the README's configuration (docs/nginx-static-export.conf) serving a fresh
+    export, the stand-in app behind it; yields (base URL, export folder)."""
+    if not shutil.which("nginx"):
+        pytest.fail("nginx is not installed: `apt-get install -y nginx` (.ci/run does it)", pytrace=False)
+    Incident.open_new(name="SMS delays")
+    export = tmp_path / "public"
+    call_command("render_public", "--export", str(export), stdout=open("/dev/null", "w"))
+    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    port = free_port()
     conf = (ROOT / "docs" / "nginx-static-export.conf").read_text()
+    conf = (conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/statuspage/public", str(export))
+            .replace("127.0.0.1:8000", f"127.0.0.1:{app.server_port}"))
     modules = "".join(f"include {m};\n" for m in sorted(Path("/etc/nginx/modules-enabled").glob("*brotli*")))
     if not modules:
         conf = conf.replace("brotli_static on;", "")
+    user = "user root;\n" if os.geteuid() == 0 else ""  # its workers read the test's private tmp folder
     (tmp_path / "nginx.conf").write_text(
-        f"{modules}pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        f"{modules}{user}daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
         f"events {{}}\nhttp {{ include /etc/nginx/mime.types; access_log off;\n"
         f"client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; fastcgi_temp_path {tmp_path};\n"
         f"uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};\n{conf}\n}}\n")
+    nginx = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx.conf")], stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: nginx.poll() is not None or _listening(port), timeout=10, what="nginx")
+        assert nginx.poll() is None, nginx.stderr.read().decode()
+        yield f"http://127.0.0.1:{port}", export
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        app.shutdown()
 
-    result = subprocess.run(["nginx", "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
 
-    assert result.returncode == 0, result.stderr
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_nginx_serves_the_export_in_the_readers_language_and_sends_the_rest_to_the_app(nginx_on_export):
+    base, export = nginx_on_export
+    get = functools.partial(httpx.get, trust_env=False, timeout=5)
+
+    ukrainian = get(f"{base}/", headers={"Accept-Language": "uk-UA,uk;q=0.9"})
+    assert ukrainian.content == (export / "uk" / "index.html").read_bytes()
+    assert ukrainian.headers["cache-control"].startswith("public, max-age=")
+    assert "frame-ancestors 'none'" in ukrainian.headers["content-security-policy"]
+    chosen = get(f"{base}/", headers={"Accept-Language": "uk", "Cookie": "lang=en"})  # the switch wins
+    assert chosen.content == (export / "en" / "index.html").read_bytes()
+    assert get(f"{base}/history.atom").content == (export / "en" / "history.atom").read_bytes()
+    assert get(f"{base}/api/v2/summary.json").json()["incidents"][0]["name"] == "SMS delays"
+    compressed = get(f"{base}/", headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip"  # the .gz written on render, not gzipped again
+
+    for path in ("/?lang=ru", "/admin/", "/api/v1/incidents/"):
+        assert get(f"{base}{path}").text == f"from the app: {path}"

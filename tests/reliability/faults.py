@@ -149,6 +149,10 @@ class TcpProxy:
                 client.close()
                 continue
             with self._lock:
+                if self._listener is not listener:  # cut while this one was connecting upstream
+                    client.close()
+                    server.close()
+                    return
                 self._pairs.append((client, server))
                 self.connections += 1
             threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
@@ -176,10 +180,10 @@ class TcpProxy:
 
     def cut(self) -> None:
         self.cuts += 1
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
         with self._lock:
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
             pairs, self._pairs = self._pairs, []
         for pair in pairs:
             for s in pair:

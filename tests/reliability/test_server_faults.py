@@ -48,7 +48,7 @@ from tests.reliability.faults import (
 from tests.webhooks.receiver import Receiver
 
 pytestmark = [
-    pytest.mark.worker, pytest.mark.django_db(transaction=True),
+    pytest.mark.worker, pytest.mark.servers, pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not on_servers(), reason="needs the PostgreSQL/Redis run (TEST_DATABASE_URL, TEST_REDIS_URL)"),
 ]
 OUTAGE_S = float(os.environ.get("FAULT_DB_OUTAGE_S", "30"))

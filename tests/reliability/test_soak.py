@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db]
 def test_a_short_soak_has_no_error_no_late_probe_and_flat_memory():
     if not shutil.which("wrk"):
         pytest.fail("wrk is not installed: `apt-get install -y wrk`", pytrace=False)
-    env = {**os.environ, "SOAK_SECONDS": os.environ.get("CI_SOAK_SECONDS", "20"), "SOAK_INCIDENT_EVERY": "5",
-           "SOAK_WARMUP_S": "5", "SOAK_CONNECTIONS": "4"}
+    env = {**os.environ, "SOAK_SECONDS": os.environ.get("CI_SOAK_SECONDS", "12"), "SOAK_INCIDENT_EVERY": "4",
+           "SOAK_WARMUP_S": "3", "SOAK_CONNECTIONS": "4"}
     env.pop("STATUSPAGE_VAR_DIR", None)  # a fresh var dir of its own
 
     done = subprocess.run([sys.executable, "scripts/soak.py"], cwd=ROOT, env=env, capture_output=True, text=True,
