@@ -18,6 +18,7 @@ run: $(STAMP)
 # The whole suite on the embedded defaults (SQLite, filesystem broker), then again on
 # PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL point at them.
 test: $(STAMP)
+	@bash scripts/test-deps.sh
 	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-servers; \
 	 else echo "TEST_DATABASE_URL not set: skipped the PostgreSQL/Redis run"; fi

@@ -1,7 +1,14 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
+from django.views.decorators.http import require_POST
 
+from demo_target.server import MODES
+from probes import drill
 from probes.models import Probe, ProbeDaily, ProbeRun, RegionState
 from statuspage.admin import AuditedAdmin, audit_action
+from statuspage.models import AuditLog, PageSettings
 
 
 class RegionStateInline(admin.TabularInline):
@@ -23,6 +30,34 @@ class ProbeAdmin(AuditedAdmin):
               "last_failure", "definition"]
     inlines = [RegionStateInline]
     actions = ["run_now"]
+    change_list_template = "admin/probes/probe/change_list.html"  # + the drill buttons
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "drill_modes": MODES,
+                                                 "drill_target": drill.target_url()})
+
+    def get_urls(self):
+        return [path("drill/", self.admin_site.admin_view(require_POST(self.drill_view)), name="probes_drill"),
+                *super().get_urls()]
+
+    def drill_view(self, request):
+        """Rehearse an outage: switch the demo target, as `manage.py drill MODE` does."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        mode = request.POST.get("mode", "")
+        if mode not in MODES:
+            messages.error(request, f"Unknown drill mode {mode!r}.")
+            return redirect("admin:probes_probe_changelist")
+        try:
+            state = drill.switch(mode)
+        except drill.DrillError as error:
+            messages.error(request, str(error))
+        else:
+            AuditLog.record(actor=request.user, via="admin", action="drill", obj=PageSettings.load(),
+                            summary=f"demo target: {state.get('previous', '?')} → {state.get('mode', '?')}")
+            messages.success(request, f"Demo target: {state.get('previous', '?')} → {state.get('mode')}. "
+                             + drill.expectation(state))
+        return redirect("admin:probes_probe_changelist")
 
     @admin.display(description="last failure")
     def last_failure_text(self, obj):

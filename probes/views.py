@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from probes.models import Probe, ProbeRun
 from statuspage.api.params import flag
+from statuspage.login_throttle import client_ip
 from statuspage.models import Component
 
 
@@ -89,7 +90,7 @@ class _StateCollector:
 
 def _allowed(request) -> bool:
     try:
-        addr = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        addr = ipaddress.ip_address(client_ip(request))  # behind a proxy, the client's, not the proxy's
     except ValueError:
         return False
     return any(addr in net for net in settings.METRICS_ALLOWED_NETWORKS)

@@ -8,6 +8,8 @@ PY=.venv/bin/python
 export PORT="${PORT:-8000}"
 export STATUSPAGE_VAR_DIR="$(realpath -m "${STATUSPAGE_VAR_DIR:-var}")"
 export STATUSPAGE_CONFIG="${STATUSPAGE_CONFIG:-examples/reserve-plus.yaml}"
+# Feeds and links name this instance (a config without `page.url`), not another one's port.
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT}}"
 export DEMO_TARGET="${DEMO_TARGET:-1}"
 export DEMO_TARGET_PORT="${DEMO_TARGET_PORT:-8001}"
 export DEMO_TARGET_URL="${DEMO_TARGET_URL:-http://127.0.0.1:${DEMO_TARGET_PORT}}"

@@ -47,9 +47,60 @@ def start(tmp_path, config=None):
         out.close()
 
 
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """The first `make run`, on the demo config: the drill test runs a second one beside it,
+    then the last test stops it with Ctrl-C."""
+    yield from start(tmp_path_factory.mktemp("first"))
+
+
 @pytest.fixture
-def running(tmp_path):
-    yield from start(tmp_path)
+def running_fast(tmp_path):
+    """A second make run, with the demo's probes every 2 s, on its own port and var dir."""
+    yield from start(tmp_path, config=str(ROOT / "tests/fixtures/fast-probes.yaml"))
+
+
+def auth(run) -> dict:
+    token = re.search(r"API token: (\S+)", run["output"]).group(1)
+    return {"Authorization": f"Token {token}"}
+
+
+def test_a_second_make_run_beside_the_first_rehearses_an_outage_on_its_own(running, running_fast):
+    base = running_fast["base"]
+    with httpx.Client(base_url=base, trust_env=False, timeout=10) as client:
+        def passing():
+            probes = client.get("/api/v1/probes/", headers=auth(running_fast)).json()["probes"]
+            return all(p["last_runs"] and p["last_runs"][0]["ok"] for p in probes)
+
+        wait_for(passing, timeout=60, what="every probe to pass against the healthy demo target")
+        assert {p["state"] for p in client.get("/api/v1/probes/", headers=auth(running_fast)).json()["probes"]} == {"up"}
+        assert client.get("/api/v2/summary.json").json()["status"]["indicator"] == "none"
+        drill = subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "drill", "wrong_deferral"], cwd=ROOT,
+                               env={**os.environ, "DEMO_TARGET_PORT": str(running_fast["demo_port"]),
+                                    "STATUSPAGE_VAR_DIR": str(running_fast["var"])},
+                               capture_output=True, text=True)
+        assert drill.returncode == 0, drill.stderr
+        started = time.monotonic()
+
+        def tripped():
+            summary = client.get("/api/v2/summary.json").json()
+            return summary["status"]["indicator"] == "critical" and summary["incidents"]
+
+        incident = wait_for(tripped, timeout=30, interval=0.1, what="the trip on summary.json")[0]
+        on_summary = time.monotonic() - started
+        wait_for(lambda: incident["name"] in client.get("/").text, timeout=10, interval=0.1, what="the page")
+        on_page = time.monotonic() - started
+        print(f"\nwrong deferral drilled: on summary.json after {on_summary:.1f}s, on the page after {on_page:.1f}s "
+              f"(interval 2s × trip_after 2 + 2s = 6s)")
+        assert "wrong data was shown to a test account" in incident["name"]
+
+    # The first instance, on its own port, database and demo target, saw none of it; each
+    # one's feeds link to itself.
+    first = httpx.get(f"{running['base']}/api/v2/summary.json", trust_env=False, timeout=10).json()
+    assert first["status"]["indicator"] == "none" and first["incidents"] == []
+    for run in (running, running_fast):
+        feed = feedparser.parse(httpx.get(f"{run['base']}/history.atom", trust_env=False, timeout=10).content)
+        assert feed.feed.link.startswith(run["base"] + "/"), feed.feed.link
 
 
 def test_make_run_serves_the_page_feeds_and_api_then_stops_on_ctrl_c(running):
@@ -82,44 +133,3 @@ def test_make_run_serves_the_page_feeds_and_api_then_stops_on_ctrl_c(running):
              what="every process to stop")
     for pattern in (str(running["var"]), f"worker-{running['port']}@"):  # beat, worker
         assert subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout == b""
-
-
-@pytest.fixture
-def running_fast(tmp_path):
-    """make run with the demo's probes every 2 s."""
-    yield from start(tmp_path, config=str(ROOT / "tests/fixtures/fast-probes.yaml"))
-
-
-def auth(run) -> dict:
-    token = re.search(r"API token: (\S+)", run["output"]).group(1)
-    return {"Authorization": f"Token {token}"}
-
-
-def test_a_drill_is_on_the_page_and_in_summary_json_within_interval_times_trip_after_plus_2s(running_fast):
-    base = running_fast["base"]
-    with httpx.Client(base_url=base, trust_env=False, timeout=10) as client:
-        def passing():
-            probes = client.get("/api/v1/probes/", headers=auth(running_fast)).json()["probes"]
-            return all(p["last_runs"] and p["last_runs"][0]["ok"] for p in probes)
-
-        wait_for(passing, timeout=60, what="every probe to pass against the healthy demo target")
-        assert {p["state"] for p in client.get("/api/v1/probes/", headers=auth(running_fast)).json()["probes"]} == {"up"}
-        assert client.get("/api/v2/summary.json").json()["status"]["indicator"] == "none"
-        drill = subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "drill", "wrong_deferral"], cwd=ROOT,
-                               env={**os.environ, "DEMO_TARGET_URL": f"http://127.0.0.1:{running_fast['demo_port']}",
-                                    "STATUSPAGE_VAR_DIR": str(running_fast["var"])},
-                               capture_output=True, text=True)
-        assert drill.returncode == 0, drill.stderr
-        started = time.monotonic()
-
-        def tripped():
-            summary = client.get("/api/v2/summary.json").json()
-            return summary["status"]["indicator"] == "critical" and summary["incidents"]
-
-        incident = wait_for(tripped, timeout=30, interval=0.1, what="the trip on summary.json")[0]
-        on_summary = time.monotonic() - started
-        wait_for(lambda: incident["name"] in client.get("/").text, timeout=10, interval=0.1, what="the page")
-        on_page = time.monotonic() - started
-        print(f"\nwrong deferral drilled: on summary.json after {on_summary:.1f}s, on the page after {on_page:.1f}s "
-              f"(interval 2s × trip_after 2 + 2s = 6s)")
-        assert "wrong data was shown to a test account" in incident["name"]

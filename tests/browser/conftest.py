@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def browser():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` "
-                    "(.ci/run does this), or set CHROMIUM to its path", pytrace=False)
+                    "(`make test` does this as root), or set CHROMIUM to its path", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread while it runs; the ORM calls
@@ -67,5 +67,5 @@ def tab(browser):
 @pytest.fixture(scope="session")
 def axe_source() -> Path:
     if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `npm ci` at the repository root (.ci/run does this)", pytrace=False)
+        pytest.fail(f"{AXE} is missing: run `npm ci` at the repository root (`make test` does this)", pytrace=False)
     return AXE
