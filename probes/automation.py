@@ -2,9 +2,11 @@
 
 Rules: the worst state of a component's probes sets its status; a trip opens an incident
 (published for `incident: auto`, a draft for `draft`, none for `none`); a recovery
-resolves it; a re-trip within the cooling-off window reopens the same incident. A human
-always wins: a status set by hand, a maintenance, or an open incident opened by a person
-keeps automation's hands off the component until it is resolved.
+resolves it; a re-trip within the cooling-off window reopens the same incident. A draft's
+probe sets the status only once on-call has published the draft. A human always wins: a
+status set by hand, a maintenance in progress, or an incident under way opened by a person
+keeps automation's hands off the component until it is resolved (a maintenance booked for
+later holds nothing until it starts).
 """
 
 from __future__ import annotations
@@ -43,18 +45,16 @@ def on_state_change(probe: Probe, old: str, new: str, verdict: dict) -> None:
     """Called inside the transaction that stored the new state (probe row locked)."""
     component = Component.objects.select_for_update().get(pk=probe.component_id)
     held = _human_holds(component)
-    wanted = component.status if held else _wanted_status(component)
     mode = probe.definition.get("incident", "auto")
     handled = False
     if held:
         pass
     elif new == DOWN and old != DOWN and mode != "none":
-        _tripped(probe, component, verdict, {component: wanted} if mode == "auto" else {})
-        handled = mode == "auto"
+        handled = _tripped(probe, component, verdict)
     elif old == DOWN and new != DOWN:
-        handled = _recovered(probe, component, wanted)
-    if not handled and not held and wanted != component.status:
-        component.set_status(wanted, source=Component.Source.PROBE)
+        handled = _recovered(probe, component, _wanted_status(component))
+    if not handled and not held:
+        _follow(component)
     if new == DOWN and old != DOWN:
         probe.last_failure = verdict
         probe.save(update_fields=["last_failure", "updated_at"])
@@ -68,29 +68,56 @@ def reconcile_tripped(probe: Probe, verdict: dict) -> None:
     component = Component.objects.get(pk=probe.component_id)
     if _human_holds(component):
         return
-    if probe.incident is None or not probe.incident.is_open:
+    wants_incident = probe.definition.get("incident", "auto") != "none"
+    if wants_incident and (probe.incident is None or not probe.incident.is_open):
         on_state_change(probe, UP, DOWN, verdict)
-    elif component.status != _wanted_status(component):
-        component.set_status(_wanted_status(component), source=Component.Source.PROBE)
+    else:  # `none` has no incident to reopen: only the status, and no audit entry per run
+        _follow(component)
+
+
+def draft_published(incident_id: str) -> None:
+    """On-call published a probe's draft: a probe still down behind it now sets the
+    component's status (and its recovery resolves the incident, as for `incident: auto`)."""
+    with transaction.atomic():
+        for probe in Probe.objects.select_for_update().filter(incident_id=incident_id, state=DOWN):
+            component = Component.objects.select_for_update().get(pk=probe.component_id)
+            if not _human_holds(component):
+                _follow(component, incident=probe.incident)
 
 
 def _human_holds(component: Component) -> bool:
+    """A status set by hand or by a maintenance, or a person's incident or maintenance under
+    way (one booked for later holds nothing until it starts)."""
     if component.status != ComponentStatus.OPERATIONAL and component.status_source in (
             Component.Source.MANUAL, Component.Source.MAINTENANCE):
         return True
-    return Incident.objects.open().filter(components=component, probe_key="").exists()
+    return Incident.objects.under_way().filter(components=component, probe_key="").exists()
+
+
+def _follow(component: Component, incident: Incident | None = None) -> None:
+    wanted = _wanted_status(component)
+    if wanted != component.status:
+        component.set_status(wanted, source=Component.Source.PROBE, incident=incident)
 
 
 def _wanted_status(component: Component) -> str:
-    """The worst state of the component's probes; drafts wait for on-call to confirm."""
-    probes = list(component.probes.filter(enabled=True))
-    failing = [p for p in probes if p.state == DOWN and p.definition.get("incident") != "draft"]
+    """The worst state of the component's probes that may set it."""
+    probes = list(component.probes.filter(enabled=True).select_related("incident"))
+    failing = [p for p in probes if p.state == DOWN and _sets_status(p)]
     if failing:
         return max((p.definition.get("on_failure", ComponentStatus.MAJOR_OUTAGE) for p in failing),
                    key=COMPONENT_SEVERITY.__getitem__)
     if any(p.state == DEGRADED for p in probes):
         return ComponentStatus.DEGRADED_PERFORMANCE
     return ComponentStatus.OPERATIONAL
+
+
+def _sets_status(probe: Probe) -> bool:
+    """A failing `incident: draft` probe waits for on-call: it sets the status only once
+    they have published its incident (and a quick re-trip reopens that public incident)."""
+    if probe.definition.get("incident", "auto") != "draft":
+        return True
+    return probe.incident is not None and probe.incident.published
 
 
 def describe(component: Component, verdict: dict, lang: str | None = None) -> tuple[str, str]:
@@ -134,10 +161,13 @@ def _component_name(component: Component, lang: str | None) -> str:
     return localized(component, "name", lang) if lang else component.name
 
 
-def _tripped(probe: Probe, component: Component, verdict: dict, change: dict) -> None:
-    cooling = timedelta(seconds=settings.PROBE_REOPEN_WINDOW_S)
-    incident = probe.incident
-    if incident and not incident.is_open and probe.recovered_at and timezone.now() - probe.recovered_at <= cooling:
+def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
+    """Open the probe's incident, or reopen it after a quick re-trip. True if that set the
+    component's status too: it does when the incident is public."""
+    incident = _reopenable(probe)
+    public = incident.published if incident else probe.definition.get("incident", "auto") == "auto"
+    change = {component: _wanted_status(component)} if public else {}
+    if incident:
         body, translations = in_every_language(
             lambda lang: _("The problem is back.") + "\n\n" + describe(component, verdict, lang)[1])
         incident.post_update(status="investigating", body=body, components=change, via="probe",
@@ -146,7 +176,7 @@ def _tripped(probe: Probe, component: Component, verdict: dict, change: dict) ->
         (name, body), translated = in_every_language(lambda lang: describe(component, verdict, lang))
         incident = Incident.open_new(
             name=name, status="investigating", body=body, components=change,
-            published=probe.definition.get("incident", "auto") == "auto", probe_key=probe.key, via="probe",
+            published=public, probe_key=probe.key, via="probe",
             translations={lang: {"name": texts[0]} for lang, texts in translated.items()},
             body_translations={lang: texts[1] for lang, texts in translated.items()},
         )
@@ -155,6 +185,17 @@ def _tripped(probe: Probe, component: Component, verdict: dict, change: dict) ->
     probe.save(update_fields=["incident", "updated_at"])
     incident_id = incident.pk
     transaction.on_commit(lambda: _alert_oncall(incident_id, probe.key))
+    return public
+
+
+def _reopenable(probe: Probe) -> Incident | None:
+    """The probe's last incident, if it recovered within the cooling-off window: a flapping
+    service makes one incident."""
+    cooling = timedelta(seconds=settings.PROBE_REOPEN_WINDOW_S)
+    incident = probe.incident
+    if incident and not incident.is_open and probe.recovered_at and timezone.now() - probe.recovered_at <= cooling:
+        return incident
+    return None
 
 
 def _recovered(probe: Probe, component: Component, wanted: str) -> bool:

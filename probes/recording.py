@@ -7,6 +7,7 @@ so no run is ever counted twice.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 
@@ -17,6 +18,8 @@ from probes import automation, metrics
 from probes.models import Probe, ProbeRun, RegionState
 from probes.runner import Verdict
 from probes.states import DOWN, Streaks, classify, quorum_state, step
+
+log = logging.getLogger(__name__)
 
 
 def record_batch(region: str, runs: list[tuple[Probe, datetime, datetime, Verdict]]) -> int:
@@ -44,9 +47,14 @@ def record_batch(region: str, runs: list[tuple[Probe, datetime, datetime, Verdic
 
 def apply_verdict(probe_id: int, region: str, verdict: Verdict) -> None:
     with transaction.atomic():
-        probe = Probe.objects.select_for_update().get(pk=probe_id)
+        probe = Probe.objects.select_for_update().filter(pk=probe_id).first()
+        state = RegionState.objects.select_for_update().filter(probe_id=probe_id, region=region).first()
+        if probe is None or state is None:
+            # The config dropped the probe or this region while the batch was in flight:
+            # the run is moot, and the rest of the batch still counts.
+            log.warning("probe %s has no region %r any more: run not applied", probe_id, region)
+            return
         spec = probe.definition
-        state = RegionState.objects.select_for_update().get(probe=probe, region=region)
         before = Streaks(state.state, state.consecutive_failures, state.consecutive_successes,
                          state.consecutive_slow, state.consecutive_fast)
         after = step(before, classify(verdict.ok, verdict.duration_ms, spec.get("degraded_over_ms")),

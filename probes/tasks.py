@@ -31,7 +31,7 @@ def run_probe_batch(region: str, items: list[tuple[int, str]]) -> int:
 
 @shared_task(ignore_result=True)
 def rollup_probe_days() -> int:
-    return rollup.rollup_recent_days()
+    return rollup.rollup_pending_days()
 
 
 @shared_task(ignore_result=True)

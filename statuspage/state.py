@@ -25,7 +25,6 @@ from statuspage.statuses import (
     IMPACT_SEVERITY,
     INDICATOR_DESCRIPTION_EN,
     ComponentStatus,
-    MaintenanceStatus,
     worst_component_status,
     worst_impact,
 )
@@ -36,9 +35,8 @@ def incidents_with_timeline(public: bool = True):
     affected = AffectedComponent.objects.select_related("component").order_by("id")
     updates = IncidentUpdate.objects.prefetch_related(Prefetch("affected_components", queryset=affected))
     qs = Incident.objects.public() if public else Incident.objects.all()
-    return qs.prefetch_related(
-        Prefetch("updates", queryset=updates), Prefetch("components", queryset=Component.objects.order_by("position", "name"))
-    )
+    components = Component.objects.select_related("group").order_by("position", "name")  # v2 names the group
+    return qs.prefetch_related(Prefetch("updates", queryset=updates), Prefetch("components", queryset=components))
 
 
 def indicator(components, open_incidents) -> str:
@@ -48,10 +46,7 @@ def indicator(components, open_incidents) -> str:
     worst = worst_impact(
         [COMPONENT_INDICATOR[c.status] for c in components] + [i.impact for i in incidents]
     )
-    if IMPACT_SEVERITY[worst] == 0 and any(
-        i.is_maintenance and i.status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
-        for i in open_incidents
-    ):
+    if IMPACT_SEVERITY[worst] == 0 and any(i.is_maintenance and i.is_under_way for i in open_incidents):
         return "maintenance"
     return str(worst)
 
@@ -94,6 +89,13 @@ class PublicState:
         """Active or upcoming maintenances, soonest first."""
         items = [i for i in self.open_incidents if i.is_maintenance]
         return sorted(items, key=lambda i: i.scheduled_for or i.started_at)
+
+    def top_level(self) -> list[ComponentGroup | Component]:
+        """Groups and ungrouped components in the page's one order, that of the config
+        file (a group stands where its first component is): the HTML page and the v2
+        API both list them so."""
+        items = [*self.groups, *(c for c in self.components if not c.group_id)]
+        return sorted(items, key=lambda item: (item.position, item.name))
 
     def children(self, group: ComponentGroup) -> list[Component]:
         return [c for c in self.components if c.group_id == group.pk]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from django.conf import settings
+
 from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
 from statuspage.state import PublicState
 
@@ -70,11 +72,9 @@ def group_dict(g: ComponentGroup, state: PublicState) -> dict:
 
 
 def components_list(state: PublicState) -> list[dict]:
-    """Groups and ungrouped components by position; each group's children follow it."""
-    top = [(g.position, g.name, g) for g in state.groups]
-    top += [(c.position, c.name, c) for c in state.components if not c.group_id]
+    """Groups and ungrouped components in the page's order; each group's children follow it."""
     out: list[dict] = []
-    for _, _, item in sorted(top, key=lambda e: (e[0], e[1])):
+    for item in state.top_level():
         if isinstance(item, ComponentGroup):
             out.append(group_dict(item, state))
             out += [component_dict(c, state.page) for c in state.children(item)]
@@ -125,8 +125,13 @@ def incident_dict(i: Incident, page: PageSettings) -> dict:
     return data
 
 
+def base_url(page: PageSettings) -> str:
+    """The page's public URL, else PUBLIC_BASE_URL (as renders use): links are absolute."""
+    return (page.url or settings.PUBLIC_BASE_URL).rstrip("/")
+
+
 def shortlink(i: Incident, page: PageSettings) -> str:
-    return f"{page.url.rstrip('/')}{i.get_absolute_url()}"
+    return f"{base_url(page)}{i.get_absolute_url()}"
 
 
 def status_dict(state: PublicState) -> dict:

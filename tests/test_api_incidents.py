@@ -135,3 +135,31 @@ def test_a_draft_is_hidden_from_the_public_until_published(page, api, anon):
 
     Incident.objects.get(pk=draft["id"]).publish_draft()
     assert [i["id"] for i in summary(anon)["incidents"]] == [draft["id"]]
+
+
+def test_resolving_an_outage_restores_a_component_that_a_maintenance_booked_for_later_lists(page, api, anon):
+    api.post("/api/v1/incidents/", {
+        "name": "Database upgrade", "scheduled_for": "2030-01-01T01:00:00Z", "scheduled_until": "2030-01-01T03:00:00Z",
+        "components": {"reserve-data": "under_maintenance"}}, format="json")
+    outage = api.post("/api/v1/incidents/", {
+        "name": "False deferral shown", "components": {"reserve-data": "major_outage"}}, format="json").json()
+
+    api.post(f"/api/v1/incidents/{outage['id']}/updates/", {"status": "resolved", "body": "Fixed."}, format="json")
+
+    assert Component.objects.get(key="reserve-data").status == "operational"
+    assert summary(anon)["status"]["indicator"] == "none"
+
+
+def test_a_maintenance_in_progress_still_holds_a_component_when_an_outage_on_it_is_resolved(page, api):
+    maintenance = api.post("/api/v1/incidents/", {
+        "name": "Database upgrade", "scheduled_for": "2020-01-01T01:00:00Z", "scheduled_until": "2030-01-01T03:00:00Z",
+        "components": {"reserve-data": "under_maintenance"}}, format="json").json()
+    api.post(f"/api/v1/incidents/{maintenance['id']}/updates/", {"status": "in_progress"}, format="json")
+    outage = api.post("/api/v1/incidents/", {
+        "name": "False deferral shown", "components": {"reserve-data": "major_outage"}}, format="json").json()
+
+    api.post(f"/api/v1/incidents/{outage['id']}/updates/", {"status": "resolved", "body": "Fixed."}, format="json")
+
+    assert Component.objects.get(key="reserve-data").status != "operational"  # until the maintenance completes
+    api.post(f"/api/v1/incidents/{maintenance['id']}/updates/", {"status": "completed"}, format="json")
+    assert Component.objects.get(key="reserve-data").status == "operational"

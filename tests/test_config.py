@@ -163,6 +163,37 @@ def test_it_changes_nothing_when_the_valid_part_of_an_invalid_file_would_change_
     assert snapshot() == before
 
 
+@pytest.mark.django_db
+def test_two_group_names_with_one_id_are_refused_naming_both_paths(tmp_path, page_config):
+    apply(write(tmp_path, page_config))
+    before = snapshot()
+    page_config["components"].append({"key": "reserve-extra", "name": "Extra", "group": "Reserve"})
+
+    with pytest.raises(CommandError) as error:  # "Reserve+" and "Reserve" would both be `reserve`
+        apply(write(tmp_path, page_config))
+
+    message = str(error.value)
+    assert "\ncomponents[3].group: group 'Reserve' would get the id 'reserve' of group 'Reserve+' " \
+           "(components[0].group); rename one" in message
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_groups_stand_where_their_first_component_is_and_applying_again_changes_nothing(tmp_path):
+    doc = {"components": [
+        {"key": "site", "name": "Website"},
+        {"key": "reserve-auth", "name": "Authorization", "group": "Reserve+"},
+        {"key": "sms", "name": "SMS"},
+        {"key": "oneid-signin", "name": "Sign-in", "group": "OneID"},
+        {"key": "reserve-data", "name": "Registration data", "group": "Reserve+"},
+    ]}
+    apply(write(tmp_path, doc))
+
+    assert list(ComponentGroup.objects.values_list("key", "position")) == [("reserve", 1), ("oneid", 3)]
+    assert list(Component.objects.filter(group=None).values_list("key", "position")) == [("site", 0), ("sms", 2)]
+    assert "0 change(s) applied" in apply(write(tmp_path, doc))
+
+
 @pytest.mark.parametrize("key", ["Reserve-Auth", "has space", "", "-leading-dash", "x" * 65, "reserve-auth\n"])
 @pytest.mark.django_db
 def test_it_refuses_a_component_key_that_is_not_a_slug(tmp_path, key):

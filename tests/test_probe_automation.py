@@ -9,12 +9,14 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
+from demo_target.server import start_in_thread
 from probes.config import apply_probes
 from probes.models import Probe, ProbeRun
 from probes.recording import record_batch
 from probes.runner import Verdict
 from probes.spec import validate_probe
-from statuspage.models import Component, Incident
+from probes.tasks import run_probe_batch
+from statuspage.models import AuditLog, Component, Incident
 from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
 from tests.test_languages import NAMES
 
@@ -206,6 +208,179 @@ def test_a_redelivered_batch_is_recorded_once(page):
 
     assert ProbeRun.objects.count() == 1
     assert Probe.objects.get(pk=probe.pk).regions.get().consecutive_failures == 1
+
+
+def test_a_probe_in_none_mode_writes_no_audit_entry_per_failing_run(page, runs):
+    probe = make_probe(page, incident="none")
+
+    runs(probe, *[WRONG_DEFERRAL] * 6)
+
+    assert component().status == "major_outage"
+    assert AuditLog.objects.filter(action="probe_down").count() == 1  # the trip, not every run after it
+
+
+def test_a_run_for_a_region_removed_in_flight_is_skipped_and_the_rest_of_the_batch_counts(page, caplog):
+    gone = make_probe(page, key="gone", regions=["eu", "us"])
+    kept = make_probe(page, key="kept", regions=["eu"])
+    gone.regions.filter(region="eu").delete()  # a config apply dropped the region mid-batch
+    when = timezone.now()
+
+    for n in range(2):
+        batch_time = when + timedelta(seconds=2 * n)
+        record_batch("eu", [(gone, batch_time, batch_time, WRONG_DEFERRAL), (kept, batch_time, batch_time,
+                                                                            WRONG_DEFERRAL)])
+
+    assert Probe.objects.get(key="kept").state == "down" and Probe.objects.get(key="gone").state == "up"
+    assert component().status == "major_outage"
+    assert "has no region 'eu' any more" in caplog.text
+
+
+# --------------------------------------- maintenance: only one in progress holds the component
+
+
+def maintenance(starts_in: timedelta, key="reserve-data") -> Incident:
+    start = timezone.now() + starts_in
+    return Incident.open_new(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+                             scheduled_until=start + timedelta(hours=2),
+                             components={component(key): "under_maintenance"})
+
+
+def test_a_maintenance_booked_for_later_does_not_stop_a_probe_from_tripping(page, runs):
+    maintenance(starts_in=timedelta(days=3))
+    probe = make_probe(page)
+
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
+
+    assert component().status == "major_outage"
+    assert Incident.objects.get(probe_key=probe.key).published
+
+
+def test_a_maintenance_in_progress_keeps_the_probe_off_its_component(page, runs):
+    work = maintenance(starts_in=timedelta(days=3))
+    work.post_update(status="in_progress", components={component(): "under_maintenance"})
+    probe = make_probe(page)
+
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
+
+    assert component().status == "under_maintenance"
+    assert not Incident.objects.filter(probe_key=probe.key).exists()
+
+
+# ------------------------------- through the real runner, against a real HTTP target on loopback
+
+
+@pytest.fixture
+def reserve(monkeypatch):
+    """The demo target (a stand-in for Reserve+), its canary in the workers' environment."""
+    monkeypatch.setenv("CANARY_PHONE", "+380500000001")
+    monkeypatch.setenv("CANARY_CODE", "000000")
+    server, base = start_in_thread(mode="ok")
+    monkeypatch.setenv("RESERVE_BASE_URL", f"{base}/reserve")
+    yield server
+    server.stop()
+
+
+def live_probe(page, **overrides):
+    """The demo's own check: log in as the canary, then read the profile's deferment."""
+    return make_probe(page, steps=[
+        {"name": "login", "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/login",
+                                      "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
+         "expect": {"status": 200, "json": {"$.token": {"exists": True}}}, "save": {"token": "$.token"}},
+        {"name": "profile shows the canary's true data",
+         "request": {"method": "GET", "url": "{{ env.RESERVE_BASE_URL }}/api/profile",
+                     "headers": {"Authorization": "Bearer {{ token }}"}},
+         "expect": {"status": 200, "json": {"$.deferment.status": "none"}}},
+    ], **overrides)
+
+
+class LiveRuns:
+    """Runs a probe as a worker does (the task's body: the runner, then the recording), one
+    scheduled time after another."""
+
+    def __init__(self):
+        self.clock = timezone.now()
+
+    def __call__(self, probe, times: int, region="default"):
+        for _ in range(times):
+            self.clock += timedelta(seconds=2)
+            assert run_probe_batch(region, [(probe.pk, self.clock.isoformat())]) == 1
+
+
+@pytest.fixture
+def live_runs():
+    return LiveRuns()
+
+
+def test_a_quick_retrip_against_a_real_target_reopens_the_same_incident(page, reserve, live_runs):
+    probe = live_probe(page)
+
+    reserve.drill.switch("wrong_deferral")
+    live_runs(probe, 2)
+    incident = Incident.objects.get()
+    assert component().status == "major_outage"
+    assert "$.deferment.status = granted, expected none" in incident.updates.get().body
+    reserve.drill.switch("ok")
+    live_runs(probe, 2)
+    assert Incident.objects.get().status == "resolved" and component().status == "operational"
+
+    reserve.drill.switch("wrong_deferral")
+    live_runs(probe, 2)
+
+    assert Incident.objects.get().pk == incident.pk
+    assert [u.status for u in incident.updates.all()] == ["investigating", "resolved", "investigating"]
+    assert incident.updates.first().body.startswith("The problem is back.")
+    assert [(a.component.key, a.new_status) for a in incident.updates.first().affected_components.all()] == [
+        ("reserve-data", "major_outage")]
+    assert component().status == "major_outage"
+    assert ProbeRun.objects.filter(ok=False, failure_class="assertion").count() == 4
+
+
+def test_a_draft_against_a_real_target_waits_for_on_call_then_acts_as_auto(
+        page, reserve, live_runs, oncall_user, django_capture_on_commit_callbacks):
+    probe = live_probe(page, incident="draft", on_failure="partial_outage")
+    reserve.drill.switch("wrong_deferral")
+    live_runs(probe, 3)
+    draft = Incident.objects.get()
+    assert not draft.published and component().status == "operational"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.publish_draft(author=oncall_user)
+    assert component().status == "partial_outage"  # published while still down: the probe's status applies
+
+    reserve.drill.switch("ok")
+    live_runs(probe, 2)
+    assert Incident.objects.get().status == "resolved" and component().status == "operational"
+
+    reserve.drill.switch("wrong_deferral")
+    live_runs(probe, 2)  # a quick re-trip reopens the incident on-call published, in public
+    assert Incident.objects.get().status == "investigating" and component().status == "partial_outage"
+
+
+def test_a_draft_published_after_the_probe_recovered_changes_nothing(
+        page, runs, django_capture_on_commit_callbacks):
+    probe = make_probe(page, incident="draft")
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Incident.objects.get().publish_draft()
+
+    assert component().status == "operational"
+    assert Incident.objects.get().status == "resolved"
+
+
+def test_a_new_draft_after_the_cooling_off_window_waits_for_on_call_again(
+        page, runs, django_capture_on_commit_callbacks):
+    probe = make_probe(page, incident="draft")
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        Incident.objects.get().publish_draft()
+    runs(probe, GOOD, GOOD)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, WRONG_DEFERRAL)
+
+    assert Incident.objects.filter(published=False).count() == 1
+    assert component().status == "operational"
 
 
 # ------------------------------------------------------------- in the reader's language

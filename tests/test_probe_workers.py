@@ -1,4 +1,4 @@
-"""Probes through real worker processes, one per region, against a real HTTP target."""
+"""Probes through real worker processes, one per region, each against its own real HTTP target."""
 
 import time
 
@@ -33,28 +33,44 @@ def probe_config(page_config, regions, quorum):
 
 
 @pytest.fixture
-def target():
-    server, base = start_in_thread(mode="ok")
-    yield server, base
-    server.stop()
+def targets():
+    """One demo target per region, so that a drill can break what one region sees only."""
+    servers = {region: start_in_thread(mode="ok") for region in ("eu", "us")}
+    yield servers
+    for server, _ in servers.values():
+        server.stop()
+
+
+def region_state(region):
+    return Probe.objects.get().regions.get(region=region)
 
 
 @pytest.mark.parametrize("broker", brokers())
-def test_two_regions_on_two_workers_trip_with_quorum_and_recover(page_config, broker, target, tmp_path):
-    server, base = target
+def test_two_regions_on_two_workers_trip_with_quorum_and_recover(page_config, broker, targets, tmp_path):
     config, errors = validate(probe_config(page_config, ["eu", "us"], quorum=2))
     assert errors == []
     apply_config(config)
-    env = {"RESERVE_BASE_URL": f"{base}/reserve", **CANARY}
+    (eu, eu_base), (us, us_base) = targets["eu"], targets["us"]
 
-    with celery_process("worker", broker, tmp_path, *worker_args("probes.eu", name="eu"), log_name="eu", **env), \
+    with celery_process("worker", broker, tmp_path, *worker_args("probes.eu", name="eu"), log_name="eu",
+                        RESERVE_BASE_URL=f"{eu_base}/reserve", **CANARY), \
             celery_process("worker", broker, tmp_path, *worker_args("probes.us", "celery", name="us"),
-                           log_name="us", **env), \
-            celery_process("beat", broker, tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **env):
+                           log_name="us", RESERVE_BASE_URL=f"{us_base}/reserve", **CANARY), \
+            celery_process("beat", broker, tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **CANARY):
         wait_for(lambda: set(ProbeRun.objects.filter(ok=True).values_list("region", flat=True)) == {"eu", "us"},
                  what="a passing run in each region")
 
-        server.drill.switch("wrong_deferral")
+        # One region of two sees the failure: with quorum 2, nothing changes.
+        eu.drill.switch("wrong_deferral")
+        wait_for(lambda: region_state("eu").state == "down", what="the eu region to trip")
+        us_passed = ProbeRun.objects.filter(region="us", ok=True).count()
+        wait_for(lambda: ProbeRun.objects.filter(region="us", ok=True).count() >= us_passed + 2
+                 and region_state("eu").consecutive_failures >= 3, what="more runs with only eu down")
+        assert region_state("us").state == "up" and Probe.objects.get().state == "up"
+        assert Component.objects.get(key="reserve-data").status == "operational"
+        assert not Incident.objects.exists()
+
+        us.drill.switch("wrong_deferral")
         started = time.monotonic()
         wait_for(lambda: Component.objects.get(key="reserve-data").status == "major_outage", what="the trip")
         print(f"\ndetected in {time.monotonic() - started:.1f}s (interval 2s, trip_after 2)")
@@ -65,6 +81,7 @@ def test_two_regions_on_two_workers_trip_with_quorum_and_recover(page_config, br
         failed = ProbeRun.objects.filter(ok=False).first()
         assert (failed.failure_class, failed.step) == ("assertion", "profile shows the canary's true data")
 
-        server.drill.switch("ok")
+        eu.drill.switch("ok")
+        us.drill.switch("ok")
         wait_for(lambda: Incident.objects.get(pk=incident.pk).status == "resolved", what="the recovery")
         assert Component.objects.get(key="reserve-data").status == "operational"

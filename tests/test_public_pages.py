@@ -7,6 +7,8 @@ import feedparser
 import pytest
 from django.test import Client
 
+from statuspage.config.apply import apply_config
+from statuspage.config.schema import validate
 from statuspage.models import Component, Incident
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +149,26 @@ def test_drafts_are_not_in_feeds(page):
 
 def test_healthz_reports_the_database(page):
     assert Client().get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_page_and_the_v2_api_list_groups_and_components_in_the_files_order(db):
+    config, errors = validate({"components": [
+        {"key": "site", "name": "Website"},
+        {"key": "reserve-auth", "name": "Authorization", "group": "Reserve+"},
+        {"key": "sms", "name": "SMS gateway"},
+        {"key": "oneid-signin", "name": "Sign-in", "group": "OneID"},
+        {"key": "reserve-data", "name": "Registration data", "group": "Reserve+"},
+        {"key": "mail", "name": "Mail"},
+    ]})
+    assert errors == []
+    apply_config(config)
+    in_file_order = ["Website", "Reserve+", "Authorization", "Registration data", "SMS gateway", "OneID", "Sign-in",
+                     "Mail"]
+
+    v2 = [c["name"] for c in Client().get("/api/v2/components.json").json()["components"]]
+    page = Client().get("/").content.decode()
+    on_page = [html.unescape(name) for name in re.findall(
+        r'<(?:h3 class="group-h"|span class="c-name")>([^<]+?)\s*(?:<|$)', page)]
+
+    assert v2 == in_file_order
+    assert on_page == in_file_order

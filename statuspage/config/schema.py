@@ -198,6 +198,7 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
         errors.append(("components", "must be a list"))
         return [], []
     groups: dict[str, dict] = {}
+    named: dict[str, tuple[str, str]] = {}  # group key -> (name, path) of the first group with it
     components: list[dict] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
@@ -215,8 +216,11 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
             seen.add(key)
         group_name = _string(item, "group", where, errors, max_len=200)
         if group_name and group_name not in groups:
-            groups[group_name] = {"key": group_key(group_name), "name": group_name, "position": len(groups),
+            # A group stands where its first component is: positions of groups and of
+            # ungrouped components share one scale, the file's order.
+            groups[group_name] = {"key": group_key(group_name), "name": group_name, "position": i,
                                   "description": "", "translations": {}}
+            _one_name_per_group_key(groups[group_name], f"{where}.group", named, errors)
         components.append({
             "key": key if isinstance(key, str) else "",
             "name": _string(item, "name", where, errors, required=True, max_len=200),
@@ -231,6 +235,16 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
         clash = sorted(seen & {g["key"] for g in groups.values()})
         errors.append(("components", f"group id(s) {', '.join(clash)} clash with component keys; rename one"))
     return list(groups.values()), components
+
+
+def _one_name_per_group_key(group: dict, path: str, named: dict[str, tuple[str, str]], errors: Errors) -> None:
+    """Two names with one id ("Reserve+" and "Reserve") would silently merge into one group."""
+    if group["key"] not in named:
+        named[group["key"]] = (group["name"], path)
+        return
+    other, other_path = named[group["key"]]
+    errors.append((path, f"group '{group['name']}' would get the id '{group['key']}' of group '{other}' "
+                         f"({other_path}); rename one"))
 
 
 def _group_texts(raw: Any, groups: list[dict], errors: Errors) -> None:

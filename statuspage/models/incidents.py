@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -26,6 +28,12 @@ class IncidentQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=CLOSED_STATUSES)
+
+    def under_way(self):
+        """Open and happening now: only these hold their components (against automation
+        and against another incident's resolution). A maintenance is open from the moment
+        it is booked, but holds nothing until it starts (in_progress, verifying)."""
+        return self.open().exclude(kind=self.model.Kind.MAINTENANCE, status=MaintenanceStatus.SCHEDULED)
 
 
 class Incident(models.Model):
@@ -77,6 +85,11 @@ class Incident(models.Model):
     @property
     def is_maintenance(self) -> bool:
         return self.kind == self.Kind.MAINTENANCE
+
+    @property
+    def is_under_way(self) -> bool:
+        """`Incident.objects.under_way()`, for one incident already loaded."""
+        return self.is_open and not (self.is_maintenance and self.status == MaintenanceStatus.SCHEDULED)
 
     @classmethod
     def allowed_statuses(cls, kind: str) -> list[str]:
@@ -188,10 +201,10 @@ class Incident(models.Model):
             self.started_at = now
 
     def _components_to_restore(self) -> dict[Component, str]:
-        """On resolution, affected components go back to operational unless another open
-        incident still holds them or a human set them since."""
+        """On resolution, affected components go back to operational unless another public
+        incident under way still holds them."""
         held_elsewhere = set(
-            Incident.objects.public().open().exclude(pk=self.pk)
+            Incident.objects.public().under_way().exclude(pk=self.pk)
             .filter(components__in=self.components.all()).values_list("components", flat=True)
         )
         return {
@@ -201,7 +214,8 @@ class Incident(models.Model):
         }
 
     def publish_draft(self, *, author=None, via: str = "admin") -> None:
-        """Make a draft public: subscribers hear of it as a new incident."""
+        """Make a draft public: subscribers hear of it as a new incident, and a probe that
+        opened it and is still down now sets its component's status."""
         from statuspage import publish
         from statuspage.models.audit import AuditLog
 
@@ -211,6 +225,13 @@ class Incident(models.Model):
             self.published = True
             AuditLog.record(actor=author, via=via, action="publish", obj=self, summary=self.name)
             publish.incident_changed(self, created=True)
+            if self.probe_key:
+                from probes.automation import draft_published
+
+                # After commit, in its own transaction: it locks probe then component, the
+                # order a verdict locks them in, so the two never deadlock. Robust: should it
+                # fail, the probe's next run applies the status anyway.
+                transaction.on_commit(partial(draft_published, self.pk), robust=True)
 
 
 class IncidentUpdate(models.Model):

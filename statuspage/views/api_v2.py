@@ -66,5 +66,5 @@ def maintenances_upcoming(request):
 
 @require_safe
 def maintenances_active(request):
-    state, items = _incidents("maintenance", only=lambda qs: qs.filter(status__in=["in_progress", "verifying"]))
+    state, items = _incidents("maintenance", only=lambda qs: qs.under_way())
     return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from probes.charts import latency_series
 from statuspage import uptime
 from statuspage.i18n import reader_time_zone
-from statuspage.models import Component, Incident, PageSettings
+from statuspage.models import Component, ComponentGroup, Incident, PageSettings
 from statuspage.state import PublicState, incidents_with_timeline
 
 
@@ -31,15 +31,23 @@ def status_page(request):
     def rows(components):
         return [(c, bars[c.pk], latency.get(c.pk, [])) for c in components]
 
-    sections = []
-    for group in state.groups:
-        children = state.visible(state.children(group))
-        if children:
-            sections.append({"group": group, "status": state.group_status(group), "components": rows(children)})
-    loose = state.visible([c for c in state.components if not c.group_id])
-    if loose:
-        sections.insert(0, {"group": None, "components": rows(loose)})
+    sections = [{**s, "components": rows(s["components"])} for s in _sections(state)]
     return render_public(request, "statuspage/index.html", state.page, {"state": state, "sections": sections})
+
+
+def _sections(state: PublicState) -> list[dict]:
+    """The page's blocks in the v2 API's order (`state.top_level()`): a group with its
+    visible components, or a run of ungrouped components that follow each other."""
+    sections: list[dict] = []
+    for item in state.top_level():
+        if isinstance(item, ComponentGroup):
+            if children := state.visible(state.children(item)):
+                sections.append({"group": item, "status": state.group_status(item), "components": children})
+        elif state.visible([item]):
+            if not sections or sections[-1]["group"] is not None:
+                sections.append({"group": None, "components": []})
+            sections[-1]["components"].append(item)
+    return sections
 
 
 @require_safe
