@@ -26,6 +26,7 @@ from probes.models import Probe
 from probes.states import DEGRADED, DOWN, UP
 from statuspage.i18n import localized, page_languages
 from statuspage.models import AuditLog, Component, Incident, PageSettings
+from statuspage.notify import queue_oncall_alert
 from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus
 
 # What a failure means for the people who use the service, in plain words.
@@ -183,8 +184,7 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     incident.components.add(component)
     probe.incident = incident
     probe.save(update_fields=["incident", "updated_at"])
-    incident_id = incident.pk
-    transaction.on_commit(lambda: _alert_oncall(incident_id, probe.key))
+    queue_oncall_alert(incident.pk, probe.key)  # in the outbox with the incident: a broker down only delays it
     return public
 
 
@@ -221,16 +221,3 @@ def _recovered(probe: Probe, component: Component, wanted: str) -> bool:
     incident.post_update(status="resolved", via="probe", components={component: wanted}, body=body,
                          translations=translations)
     return True
-
-
-def _alert_oncall(incident_id: str, probe_key: str) -> None:
-    try:
-        from statuspage.tasks import alert_oncall
-    except ImportError:  # the alerting layer is optional
-        return
-    try:
-        alert_oncall.delay(incident_id, probe_key)
-    except Exception:
-        pass  # the broker is down; the incident is in the admin anyway
-
-

@@ -1,9 +1,14 @@
 """The on-call console: Django's admin, arranged for posting during an incident."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from statuspage.models import (
     ApiToken,
@@ -295,10 +300,9 @@ class ApiTokenAdmin(AuditedAdmin):
         return False  # `manage.py oncall add|token` shows a key once
 
 
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "type", "created_at", "fanned_out_at"]
-    list_filter = ["type"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The outbox and its deliveries are the truth of what was sent: looked at, never
+    edited or deleted by hand (a delete would cascade, with no audit row)."""
 
     def has_add_permission(self, request):
         return False
@@ -306,21 +310,38 @@ class OutboxEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "type", "created_at", "fanned_out_at"]
+    list_filter = ["type"]
+
+
+def _checked_webhook_url(url: str) -> str:
+    """The SSRF rules of every webhook URL (statuspage.webhooks.ssrf), as a form error."""
+    from rest_framework.exceptions import ValidationError as DRFValidationError
+
+    from statuspage.api.webhooks import validate_webhook_url
+
+    try:
+        return validate_webhook_url(url)
+    except DRFValidationError as exc:
+        raise forms.ValidationError(exc.detail[0]) from None
+
 
 class WebhookAdminForm(forms.ModelForm):
+    language = forms.ChoiceField(choices=[("", "— the page's first language —"), *settings.LANGUAGES],
+                                 required=False, help_text="Of the emails to the owner.")
+
     class Meta:
         model = WebhookSubscriber
-        fields = ["url", "description", "format", "components", "owner_email", "active", "confirmed"]
+        fields = ["url", "description", "format", "components", "owner_email", "language", "active", "confirmed"]
 
     def clean_url(self):
-        from rest_framework.exceptions import ValidationError as DRFValidationError
-
-        from statuspage.api.webhooks import validate_webhook_url
-
-        try:
-            return validate_webhook_url(self.cleaned_data["url"])
-        except DRFValidationError as exc:
-            raise forms.ValidationError(exc.detail[0]) from None
+        return _checked_webhook_url(self.cleaned_data["url"])
 
 
 class DeliveryAttemptInline(admin.TabularInline):
@@ -331,6 +352,10 @@ class DeliveryAttemptInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+# A secret is shown in the answer to the very request that made it, never through the
+# messages framework: its cookie is signed, not encrypted, and the session is a table.
 
 
 @admin.register(WebhookSubscriber)
@@ -346,8 +371,17 @@ class WebhookSubscriberAdmin(AuditedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        if not change:
-            messages.warning(request, f"Signing secret (shown once): {obj.secret}")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        back = reverse("admin:statuspage_webhooksubscriber_change", args=[obj.pk])
+        return self._secrets_page(request, "Webhook added", [(obj, obj.secret)], back)
+
+    def _secrets_page(self, request, title, secrets, back):
+        context = {**self.admin_site.each_context(request), "title": title, "secrets": secrets, "back": back,
+                   "opts": self.model._meta}
+        response = TemplateResponse(request, "admin/statuspage/webhooksubscriber/secrets.html", context)
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Send a test event")
     def send_test_event(self, request, queryset):
@@ -366,9 +400,10 @@ class WebhookSubscriberAdmin(AuditedAdmin):
 
     @admin.action(description="Rotate the secret (shown once)")
     def rotate_secret(self, request, queryset):
-        for webhook in queryset:
-            messages.warning(request, f"{webhook.url}: new secret {webhook.rotate_secret()}")
+        secrets = [(webhook, webhook.rotate_secret()) for webhook in queryset]
         audit_action(request, "rotate_secret", queryset)
+        return self._secrets_page(request, "Secrets rotated", secrets,
+                                  reverse("admin:statuspage_webhooksubscriber_changelist"))
 
 
 @admin.register(EmailSubscriber)
@@ -380,22 +415,42 @@ class EmailSubscriberAdmin(AuditedAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["event", "webhook", "email", "status", "attempts", "last_status_code", "last_latency_ms",
-                    "next_attempt_at", "delivered_at"]
+                    "last_error", "next_attempt_at", "delivered_at"]
     list_filter = ["status", "webhook"]
     search_fields = ["event__id", "webhook__url", "email__email"]
     inlines = [DeliveryAttemptInline]
     readonly_fields = [f.name for f in Delivery._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
+
+class OnCallContactForm(forms.ModelForm):
+    class Meta:
+        model = OnCallContact
+        fields = ["user", "alert_webhook_url", "alert_by_email"]
+
+    def clean_alert_webhook_url(self):
+        url = self.cleaned_data["alert_webhook_url"]
+        return _checked_webhook_url(url) if url else url
 
 
 @admin.register(OnCallContact)
 class OnCallContactAdmin(AuditedAdmin):
+    form = OnCallContactForm
     list_display = ["user", "alert_webhook_url", "alert_by_email"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Where someone else is paged is theirs to set: an on-call user sets only their own.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+            kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.user = request.user
+        super().save_model(request, obj, form, change)

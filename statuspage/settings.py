@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from statuspage.env import envbool, envint, envlist, envnetworks, envsecret, envstr
+from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STATUSPAGE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -282,7 +282,7 @@ PUBLIC_CACHE_STALE_WHILE_REVALIDATE = envint("PUBLIC_CACHE_STALE_WHILE_REVALIDAT
 PUBLIC_SNAPSHOTS = envbool("PUBLIC_SNAPSHOTS", True)
 PUBLIC_RENDER_ON_WRITE = envbool("PUBLIC_RENDER_ON_WRITE", True)
 PUBLIC_SNAPSHOT_TTL = envint("PUBLIC_SNAPSHOT_TTL", 3600)  # frees old versions; a quiet page re-renders hourly
-PUBLIC_VERSION_CHECK_S = float(envstr("PUBLIC_VERSION_CHECK_S", "0"))  # >0: Redis GETs at most this often
+PUBLIC_VERSION_CHECK_S = envfloat("PUBLIC_VERSION_CHECK_S", 0.0)  # >0: Redis GETs at most this often
 PUBLIC_BROTLI_QUALITY = envint("PUBLIC_BROTLI_QUALITY", 9)  # 11 is 5% smaller, 15x slower
 PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "http://localhost")  # when the page sets no url
 PUBLIC_EXPORT_DIR = envstr("PUBLIC_EXPORT_DIR")  # also write rendered files here, for nginx/CDN
@@ -306,6 +306,18 @@ PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(PROMETHEUS_MULTIPROC_DIR))
 DEMO_TARGET_URL = envstr("DEMO_TARGET_URL", f"http://127.0.0.1:{envint('DEMO_TARGET_PORT', 8001)}")
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:  # Django would refuse only at the first send
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one")
+# Django's default is no timeout: a mail server that stops answering would hold a batch past its lease.
+EMAIL_TIMEOUT = envfloat("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "status@localhost")
 
 LOGGING = {

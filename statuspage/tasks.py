@@ -67,8 +67,25 @@ def sweep_outbox() -> int:
     return sweep()
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=5, max_retries=5)
-def alert_oncall(incident_id: str, probe_key: str) -> int:
-    from statuspage.notify import alert_oncall as alert
+# A refused or unreachable on-call channel raises, so Celery retries with backoff (5 s to
+# ~80 s, jittered); the outbox row remembers who was told, and the sweep takes over after.
+_ALERT_RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True,
+                "max_retries": 5}
 
-    return alert(incident_id, probe_key)
+
+@shared_task(**_ALERT_RETRY)
+def send_oncall_alert(event_id: str) -> int:
+    """Send an on-call alert queued in the outbox (statuspage.notify.queue_oncall_alert)."""
+    from statuspage.notify import send_queued_alert
+
+    return send_queued_alert(event_id)
+
+
+@shared_task(bind=True, **_ALERT_RETRY)
+def alert_oncall(self, incident_id: str, probe_key: str) -> int:
+    """For callers that queue the alert themselves (lost if the broker is down: prefer
+    queue_oncall_alert). Its retries share one outbox row: the task id names it."""
+    from statuspage.notify import queue_oncall_alert, send_queued_alert
+
+    event_id = f"oncall_{self.request.id.replace('-', '')}"[:40] if self.request.id else None
+    return send_queued_alert(queue_oncall_alert(incident_id, probe_key, event_id, enqueue=False))

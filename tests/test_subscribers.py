@@ -215,18 +215,22 @@ def test_the_secret_is_not_stored_in_the_database(page, api, loopback_allowed):
     assert hook["secret"][len("whsec_"):] not in json.dumps(row, default=str)
 
 
+def link_path(message, marker):
+    return next(w for w in message.body.split() if marker in w).split("status.example.org")[1]
+
+
 def test_email_subscription_is_double_opt_in_with_one_click_unsubscribe(page):
     client = Client()
     response = client.post("/subscribe/email", {"email": "citizen@example.org", "components": ["reserve-data"]},
                            HTTP_ACCEPT_LANGUAGE="uk")
     assert response.status_code == 200
     assert EmailSubscriber.objects.get().confirmed_at is None
-    confirm_link = next(w for w in mail.outbox[0].body.split() if "/subscribe/confirm/" in w)
+    confirm_link = link_path(mail.outbox[0], "/subscribe/confirm/")
     open_incident()
     deliver_all()
     assert len(mail.outbox) == 1  # not confirmed yet: nothing sent
 
-    assert client.get(confirm_link.split("status.example.org")[1]).status_code == 200
+    assert client.post(confirm_link).status_code == 200
     open_incident()
     deliver_all()
 
@@ -240,25 +244,114 @@ def test_email_subscription_is_double_opt_in_with_one_click_unsubscribe(page):
     assert EmailSubscriber.objects.count() == 0
 
 
+def test_opening_the_email_confirmation_link_only_shows_a_button(page):
+    """Mail scanners fetch every link in a message: a GET is not the person's consent."""
+    client = Client()
+    client.post("/subscribe/email", {"email": "citizen@example.org", "components": ["reserve-data"]},
+                HTTP_ACCEPT_LANGUAGE="uk")
+    path = link_path(mail.outbox[0], "/subscribe/confirm/")
+
+    for method in (client.get, client.head):
+        assert method(path).status_code == 200
+    shown = client.get(path, HTTP_ACCEPT_LANGUAGE="uk")
+
+    assert EmailSubscriber.objects.get().confirmed_at is None
+    html = shown.content.decode()
+    assert '<form method="post" action="">' in html and "Підтвердити</button>" in html
+    assert "Підписка на: Registration data" in html
+    assert "no-store" in shown["Cache-Control"] or "no-cache" in shown["Cache-Control"]
+    assert client.post(path).status_code == 200
+    assert EmailSubscriber.objects.get().confirmed_at is not None
+
+
 def test_a_forged_confirmation_link_is_refused(page):
     assert Client().get("/subscribe/confirm/not-a-token").status_code == 400
+    assert Client().post("/subscribe/confirm/not-a-token").status_code == 400
+    assert Client().post("/subscribe/webhook/confirm/not-a-token").status_code == 400
+
+
+def test_posting_a_subscribers_address_changes_nothing_until_its_owner_confirms(page):
+    """Anyone can post any address: narrowing a citizen's subscription would silence it."""
+    citizen = EmailSubscriber.objects.create(email="olena@example.org", language="uk", confirmed_at=timezone.now())
+    client = Client()
+
+    response = client.post("/subscribe/email", {"email": "Olena@example.org", "components": ["oneid-signin"]},
+                           HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert response.status_code == 200
+    citizen.refresh_from_db()
+    assert (citizen.language, list(citizen.components.all())) == ("uk", [])
+    asked = mail.outbox[0]
+    assert asked.to == ["olena@example.org"] and "Вы уже подписаны" in asked.body
+    open_incident("reserve-data")  # still every component
+    deliver_all()
+    assert mail.outbox[-1].subject.endswith("False deferral shown — З’ясовуємо причину")  # in Ukrainian still
+
+    assert client.post(link_path(asked, "/subscribe/confirm/")).status_code == 200  # the owner agrees
+    citizen.refresh_from_db()
+    assert citizen.language == "ru" and [c.key for c in citizen.components.all()] == ["oneid-signin"]
+
+
+def test_an_email_subscriber_gets_only_the_components_they_chose(page):
+    EmailSubscriber.objects.create(email="olena@example.org", confirmed_at=timezone.now()).components.set(
+        [Component.objects.get(key="oneid-signin")])
+
+    open_incident("reserve-data")
+    deliver_all()
+    assert mail.outbox == []
+    assert not Delivery.objects.filter(email__isnull=False).exists()
+
+    open_incident("oneid-signin")
+    deliver_all()
+    assert [m.to for m in mail.outbox] == [["olena@example.org"]]
+
+
+def test_email_texts_and_subjects_are_not_html_escaped(page):
+    EmailSubscriber.objects.create(email="olena@example.org", language="uk", confirmed_at=timezone.now())
+    EmailSubscriber.objects.create(email="sam@example.org", language="en", confirmed_at=timezone.now())
+    Incident.open_new(name="Don't & <x>", body="Fixing \"it\" & more.",
+                      translations={"uk": {"name": "Збій об'єднаного входу & <OneID>"}},
+                      body_translations={"uk": "Виправляємо \"це\" & ін."})
+    deliver_all()
+
+    sent = {m.to[0]: m for m in mail.outbox}
+    english, ukrainian = sent["sam@example.org"], sent["olena@example.org"]
+    assert english.subject == "[Reserve+ status] Don't & <x> — Investigating"
+    assert english.body.startswith("Don't & <x>\n") and 'Fixing "it" & more.' in english.body
+    assert "Don&#x27;t &amp; &lt;x&gt;" in english.alternatives[0][0]  # HTML stays escaped
+    assert ukrainian.subject.startswith("[Reserve+ status] Збій об'єднаного входу & <OneID> — ")
+    assert ukrainian.body.startswith("Збій об'єднаного входу & <OneID>\n")
+    assert "&#x27;" not in ukrainian.body and "&amp;" not in ukrainian.body + ukrainian.subject
+    assert "об&#x27;єднаного входу &amp; &lt;OneID&gt;" in ukrainian.alternatives[0][0]
 
 
 def test_self_service_webhooks_are_confirmed_by_email_and_show_the_secret_once(page, loopback_allowed):
     client = Client()
     response = client.post("/subscribe/webhook", {"url": "http://127.0.0.1:9/hook", "email": "ops@example.org",
-                                                  "format": "standard"})
+                                                  "format": "standard"}, HTTP_ACCEPT_LANGUAGE="uz-Latn")
     assert response.status_code == 200
     webhook = WebhookSubscriber.objects.get()
-    assert not webhook.confirmed
-    link = next(w for w in mail.outbox[0].body.split() if "/subscribe/webhook/confirm/" in w)
-    path = link.split("status.example.org")[1]
+    assert not webhook.confirmed and webhook.language == "uz-latn"
+    path = link_path(mail.outbox[0], "/subscribe/webhook/confirm/")
 
-    first = client.get(path)
+    scanned = client.get(path)  # a mail scanner, or the owner's first look
+    assert scanned.status_code == 200 and webhook.secret not in scanned.content.decode()
+    assert '<form method="post" action="">' in scanned.content.decode()
+    assert not WebhookSubscriber.objects.get().confirmed
+
+    first = client.post(path)
     assert webhook.secret in first.content.decode()
     assert "no-store" in first["Cache-Control"] or "no-cache" in first["Cache-Control"]
+    assert webhook.secret not in client.post(path).content.decode()
     assert webhook.secret not in client.get(path).content.decode()
     assert WebhookSubscriber.objects.get().confirmed
+
+
+def test_two_concurrent_confirmations_reveal_the_secret_to_one(page):
+    WebhookSubscriber.objects.create(url="http://127.0.0.1:9/hook", confirmed=False)
+    first, second = WebhookSubscriber.objects.get(), WebhookSubscriber.objects.get()  # both read it unconfirmed
+
+    assert [first.confirm(), second.confirm()] == [True, False]
 
 
 def test_self_service_refuses_a_private_webhook_url(page):
@@ -299,3 +392,109 @@ def test_event_emails_are_in_the_subscribers_language(page):
     assert message.to == [subscriber.email]
     assert "Помилкова відстрочка" in message.subject and "Ми виправляємо це." in message.body
     assert "False deferral shown" not in message.body
+
+
+def test_the_subscribe_limit_counts_the_client_behind_the_proxy(page, settings):
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    proxy = Client(REMOTE_ADDR="10.0.0.2")  # every request arrives from the reverse proxy
+
+    def post(n, ip):
+        return proxy.post("/subscribe/email", {"email": f"person{n}@example.org"}, HTTP_X_REAL_IP=ip).status_code
+
+    assert [post(n, "203.0.113.7") for n in range(10)] == [200] * 10
+    assert post(10, "203.0.113.7") == 429
+    assert post(11, "198.51.100.9") == 200  # someone else behind the same proxy
+
+
+def test_the_subscribe_limit_counts_confirmation_emails_per_address(page, loopback_allowed):
+    codes = [Client(REMOTE_ADDR=f"203.0.113.{n}").post("/subscribe/email", {"email": "olena@example.org"}).status_code
+             for n in range(5)]
+    webhook = Client(REMOTE_ADDR="203.0.113.99").post("/subscribe/webhook", {
+        "url": "http://127.0.0.1:9/hook", "email": "Olena@example.org", "format": "standard"}).status_code
+
+    assert codes == [200, 200, 200, 429, 429] and webhook == 429
+    assert len(mail.outbox) == 3
+
+
+def test_disabling_a_webhook_cancels_its_queued_retries(page, api, loopback_allowed):
+    with Receiver(replies=[(500, {})]) as receiver:
+        hook = subscribe(api, receiver.url)
+        Incident.open_new(name="x")
+        deliver_all()
+        assert Delivery.objects.get().status == "pending"  # a retry is queued
+
+        WebhookSubscriber.objects.filter(pk=hook["id"]).update(active=False)  # the admin's checkbox
+        Delivery.objects.update(next_attempt_at=timezone.now())
+        sweep()
+
+    assert len(receiver.requests) == 1
+    log = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries/").json()["deliveries"]
+    assert [(d["status"], d["attempts"]) for d in log] == [("cancelled", 1)]
+    assert log[0]["last_error"] == "cancelled: the webhook was disabled before this was sent"
+
+
+def test_a_webhook_disabled_after_its_deliveries_were_claimed_is_not_sent_to(page, api, loopback_allowed):
+    from statuspage.webhooks.dispatch import _still_sendable, claim
+
+    hook = subscribe(api, "http://127.0.0.1:9/hook")
+    Incident.open_new(name="x")
+    fan_out(OutboxEvent.objects.get().pk)
+    _, claimed = claim()
+    WebhookSubscriber.objects.filter(pk=hook["id"]).update(active=False)
+
+    assert _still_sendable(claimed) == []
+    assert Delivery.objects.get().status == "cancelled"
+
+
+def test_an_unconfirmed_webhook_gets_no_test_event(page, api, loopback_allowed):
+    with Receiver() as receiver:
+        hook = subscribe(api, receiver.url)
+        WebhookSubscriber.objects.filter(pk=hook["id"]).update(confirmed=False)
+        assert api.post(f"/api/v1/webhooks/{hook['id']}/test/").status_code == 202
+        deliver()
+
+    assert receiver.requests == []
+    assert Delivery.objects.get().last_error == "cancelled: the webhook is not confirmed"
+
+
+def test_the_api_test_event_reaches_the_receiver_signed(page, api, loopback_allowed):
+    with Receiver() as receiver:
+        hook = subscribe(api, receiver.url)
+        answer = api.post(f"/api/v1/webhooks/{hook['id']}/test/")
+        assert answer.status_code == 202
+        deliver()  # what the queued deliver_batch task runs
+
+    [request] = receiver.requests
+    payload = Webhook(hook["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "webhook.test"
+    assert request.headers["webhook-id"] == answer.json()["event_id"]
+    assert Delivery.objects.get().status == "delivered"
+
+
+def test_failing_for_three_days_emails_the_owner_in_their_language_with_the_notice(page, loopback_allowed):
+    with Receiver(replies=[(500, {})]) as receiver:
+        hook = WebhookSubscriber.objects.create(url=receiver.url, owner_email="ops@example.org", language="uk",
+                                                failing_since=timezone.now() - timezone.timedelta(days=3, minutes=1))
+        Incident.open_new(name="x")
+        deliver_all()
+
+    hook.refresh_from_db()
+    assert not hook.active and hook.disabled_reason == "failing for more than 3 days"
+    [told] = mail.outbox
+    assert told.to == ["ops@example.org"]
+    assert told.subject == f"[Reserve+ status] Вебхук вимкнено: {receiver.url}"
+    assert f"Ваш вебхук {receiver.url} вимкнено." in told.body
+    assert "Причина: failing for more than 3 days" in told.body
+    assert "Офіційні канали підтримки" in told.body and "1545" in told.body  # the trust notice
+    assert "Офіційні канали підтримки" in told.alternatives[0][0]
+
+
+def test_the_owner_of_an_api_webhook_is_told_in_the_pages_first_language(page, api, oncall_user, loopback_allowed):
+    oncall_user.email = "alice@example.org"
+    oncall_user.save()
+    with Receiver(replies=[(410, {})]) as receiver:
+        subscribe(api, receiver.url)
+        Incident.open_new(name="x")
+        deliver_all()
+
+    assert mail.outbox[0].subject.startswith("[Reserve+ status] Вебхук вимкнено: ")  # the page: uk, en

@@ -43,7 +43,8 @@ def test_the_v2_page_and_so_every_webhook_say_where_to_verify(page):
     assert summary["page"]["verify_url"] == "https://status.example.org/.well-known/statuspage.json"
 
 
-def test_well_known_lists_the_official_channels_in_every_language(db):
+def test_well_known_lists_the_official_channels_in_every_language(db, settings):
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # the demo config leaves page.url to `make run`
     apply_demo_config()
 
     response = Client().get("/.well-known/statuspage.json")

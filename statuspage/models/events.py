@@ -1,5 +1,13 @@
 from django.db import models
 
+INTERNAL_PREFIX = "oncall."  # on-call alerts ride the outbox too (statuspage.notify), never to subscribers
+
+
+class OutboxQuerySet(models.QuerySet):
+    def for_subscribers(self):
+        """The events subscribers get: public changes and test events, not on-call alerts."""
+        return self.exclude(type__startswith=INTERNAL_PREFIX)
+
 
 class OutboxEvent(models.Model):
     """A public event (SPEC §7), written in the same transaction as the change.
@@ -15,8 +23,14 @@ class OutboxEvent(models.Model):
     data = models.JSONField()
     fanned_out_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
+    objects = OutboxQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"{self.type} {self.id}"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.type.startswith(INTERNAL_PREFIX)

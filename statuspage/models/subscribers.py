@@ -4,8 +4,9 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from statuspage.models.components import Component
 from statuspage.models.events import OutboxEvent
@@ -36,6 +37,8 @@ class WebhookSubscriber(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     owner_email = models.EmailField(blank=True, help_text="Told when the endpoint is disabled.")
     confirmed = models.BooleanField(default=True, help_text="Self-service subscriptions confirm by email.")
+    language = models.CharField(max_length=10, blank=True,
+                                help_text="Of the emails to the owner; blank: the page's first language.")
     active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
@@ -58,6 +61,14 @@ class WebhookSubscriber(models.Model):
         self.save(update_fields=["salt"])
         return self.secret
 
+    def confirm(self) -> bool:
+        """Confirm once: True for the one caller that did it (and may be shown the secret)."""
+        # Conditional, so two concurrent confirmations cannot both reveal the secret.
+        if WebhookSubscriber.objects.filter(pk=self.pk, confirmed=False).update(confirmed=True) != 1:
+            return False
+        self.confirmed = True
+        return True
+
     def wants(self, component_keys: list[str]) -> bool:
         keys = {c.key for c in self.components.all()}
         return not keys or not component_keys or bool(keys & set(component_keys))
@@ -77,6 +88,30 @@ class EmailSubscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def ask(cls, email: str, components, language: str) -> "EmailSubscriber":
+        """A request to subscribe, not yet anyone's consent.
+
+        A confirmed subscriber is left as it is: anyone can post any address, so the
+        choices travel in the confirmation link and apply only when its owner confirms.
+        """
+        with transaction.atomic():
+            subscriber, _ = cls.objects.get_or_create(email=email.lower(), defaults={"language": language})
+            if subscriber.confirmed_at is None:  # nothing is sent to it yet: nothing to silence
+                subscriber.language = language
+                subscriber.save(update_fields=["language"])
+                subscriber.components.set(components)
+        return subscriber
+
+    def confirm(self, component_keys: list[str] | None = None, language: str | None = None) -> None:
+        """The owner of the address consents: to the subscription, or to the choices in their link."""
+        with transaction.atomic():
+            if component_keys is not None:
+                self.components.set(Component.objects.filter(key__in=component_keys))
+            self.language = language or self.language
+            self.confirmed_at = self.confirmed_at or timezone.now()
+            self.save(update_fields=["language", "confirmed_at"])
 
     def wants(self, component_keys: list[str]) -> bool:
         keys = {c.key for c in self.components.all()}

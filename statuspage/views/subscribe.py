@@ -1,16 +1,23 @@
 """Self-service subscriptions: email (double opt-in) and webhooks (confirmed by email).
 
 The forms post without a CSRF token on purpose: the /subscribe page is cached and
-shared by everyone, and a forged post can do no more than send a confirmation email,
-which is rate-limited per address.
+shared by everyone, so it cannot carry a per-visitor token. A forged post can do no more
+than send a confirmation email, rate-limited per client address and per email address;
+it never changes a confirmed subscription (the choices ride in the emailed link).
+
+The emailed links change nothing on GET: mail scanners (Outlook Safe Links and the like)
+fetch every link in a message, so a GET shows a button, and only its POST confirms (and
+shows a webhook's secret). That POST needs no CSRF token either: the signed token in the
+URL is the proof, and a page that forged the POST could not read the answer.
 """
+
+import hashlib
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone, translation
+from django.shortcuts import render
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +26,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from statuspage import notify
 from statuspage.api.webhooks import validate_webhook_url
+from statuspage.login_throttle import client_ip
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
-LIMIT_PER_HOUR = 10
+LIMIT_PER_HOUR = 10  # posts from one client address
+EMAILS_PER_HOUR = 3  # confirmation emails to one email address
+WINDOW_S = 3600
 
 
 class EmailForm(forms.Form):
@@ -49,13 +59,24 @@ def _private(response):
     return response
 
 
-def _throttled(request) -> bool:
-    key = f"subscribe-rate:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, 3600)
+def _over_limit(kind: str, value: str, limit: int) -> bool:
+    """Count one more for `value`; True once the hour's count is past `limit`."""
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    key = f"subscribe-rate:{kind}:{digest}"
+    cache.add(key, 0, WINDOW_S)
     try:
-        return cache.incr(key) > LIMIT_PER_HOUR
-    except ValueError:
-        return False
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: start again
+        count = 1
+        cache.set(key, count, WINDOW_S)
+    cache.touch(key, WINDOW_S)  # the file cache's incr() resets the expiry (see login_throttle)
+    return count > limit
+
+
+def _throttled(request, email: str) -> bool:
+    # The client first: a refused flood does not use up the victim address's own budget.
+    return (_over_limit("ip", client_ip(request), LIMIT_PER_HOUR)
+            or _over_limit("email", email.strip().lower(), EMAILS_PER_HOUR))
 
 
 def _page(request, template, status=200, **context):
@@ -67,9 +88,13 @@ def _refusal(request, form):
     """A 400 naming each bad field, or a 429 past the hourly limit; None when all is well."""
     if not form.is_valid():
         return _page(request, "subscribe_result.html", 400, errors=form.errors)
-    if _throttled(request):
+    if _throttled(request, form.cleaned_data["email"]):
         return _page(request, "subscribe_result.html", 429, message=_("Too many requests. Try again later."))
     return None
+
+
+def _invalid_link(request):
+    return _page(request, "subscribe_result.html", 400, message=_("This link is invalid or has expired."))
 
 
 @csrf_exempt
@@ -78,23 +103,27 @@ def subscribe_email(request):
     form = EmailForm(request.POST)
     if refused := _refusal(request, form):
         return refused
-    with transaction.atomic():
-        subscriber, _created = EmailSubscriber.objects.get_or_create(email=form.cleaned_data["email"].lower())
-        subscriber.language = translation.get_language() or settings.LANGUAGE_CODE
-        subscriber.save(update_fields=["language"])
-        subscriber.components.set(form.cleaned_data["components"])
-    notify.send_confirmation(subscriber)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    components = form.cleaned_data["components"]
+    subscriber = EmailSubscriber.ask(form.cleaned_data["email"], components, language)
+    notify.send_confirmation(subscriber, [c.key for c in components], language)
     return _page(request, "subscribe_result.html",
                  message=_("Check your inbox: we sent a link to confirm your subscription."))
 
 
+@csrf_exempt  # see the module docstring: the signed link is the proof
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_email(request, token: str):
-    pk = notify.read_token(token, "confirm", CONFIRM_MAX_AGE)
-    subscriber = get_object_or_404(EmailSubscriber, pk=pk) if pk else None
+    data = notify.read_token_data(token, "confirm", CONFIRM_MAX_AGE)
+    subscriber = EmailSubscriber.objects.filter(pk=data["id"]).first() if data else None
     if subscriber is None:
-        return _page(request, "subscribe_result.html", 400, message=_("This link is invalid or has expired."))
-    if subscriber.confirmed_at is None:
-        EmailSubscriber.objects.filter(pk=subscriber.pk).update(confirmed_at=timezone.now())
+        return _invalid_link(request)
+    keys = data.get("c")  # links sent before the choices rode in them carry none: keep what is stored
+    if request.method != "POST":
+        chosen = Component.objects.filter(key__in=keys) if keys is not None else subscriber.components.all()
+        return _page(request, "subscribe_confirm.html", components=list(chosen),
+                     change=subscriber.confirmed_at is not None)
+    subscriber.confirm(keys, data.get("l"))
     return _page(request, "subscribe_result.html", message=_("You are subscribed. Every update will reach you by email."))
 
 
@@ -118,23 +147,26 @@ def subscribe_webhook(request):
         return refused
     data = form.cleaned_data
     webhook = WebhookSubscriber.objects.create(url=data["url"], format=data["format"], owner_email=data["email"],
-                                               confirmed=False, description=f"self-service ({data['email']})")
+                                               confirmed=False, description=f"self-service ({data['email']})",
+                                               language=translation.get_language() or settings.LANGUAGE_CODE)
     webhook.components.set(data["components"])
-    notify.send_webhook_confirmation(webhook, translation.get_language() or settings.LANGUAGE_CODE)
+    notify.send_webhook_confirmation(webhook)
     return _page(request, "subscribe_result.html",
                  message=_("Check your inbox: we sent a link to confirm the webhook and see its secret."))
 
 
+@csrf_exempt  # see the module docstring: the signed link is the proof
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_webhook(request, token: str):
     pk = notify.read_token(token, "webhook", CONFIRM_MAX_AGE)
     webhook = WebhookSubscriber.objects.filter(pk=pk).first() if pk else None
     if webhook is None:
-        return _page(request, "subscribe_result.html", 400, message=_("This link is invalid or has expired."))
-    if webhook.confirmed:
-        # The secret is shown once: a second visit (or a leaked link) does not reveal it.
+        return _invalid_link(request)
+    if not webhook.confirmed and request.method != "POST":
+        return _page(request, "webhook_confirm.html", webhook=webhook)
+    # The secret is shown once, to the one POST that confirmed: a second visit, a
+    # concurrent click or a leaked link does not reveal it.
+    if webhook.confirmed or not webhook.confirm():
         return _page(request, "subscribe_result.html", message=_("This webhook is already confirmed."))
-    WebhookSubscriber.objects.filter(pk=webhook.pk).update(confirmed=True)
     AuditLog.record(via="system", action="confirm", obj=webhook, summary=webhook.url)
     return _page(request, "webhook_confirmed.html", webhook=webhook, secret=webhook.secret)
-
-

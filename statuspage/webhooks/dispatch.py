@@ -3,12 +3,14 @@
 The outbox is the truth: fan_out() writes a Delivery row per matching subscriber (unique
 per event and subscriber, so fanning out twice is harmless); deliver() claims due rows
 with a lease, sends them, and records every attempt. The sweep (beat) re-runs both, so
-a worker killed mid-send or a broker restart only delays a delivery.
+a worker killed mid-send or a broker restart only delays a delivery. A webhook disabled
+(or not confirmed) gets nothing more: its pending deliveries are marked cancelled, with why.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 
@@ -30,7 +32,7 @@ def fan_out(event_id: str) -> list[int]:
     """Create the deliveries of an event; returns the ids of its pending deliveries."""
     with transaction.atomic():
         event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
-        if event is None:
+        if event is None or event.is_internal:
             return []
         if event.fanned_out_at is None:
             now = timezone.now()
@@ -50,10 +52,11 @@ def fan_out(event_id: str) -> list[int]:
 
 def claim(ids: list[int] | None = None, limit: int | None = None) -> tuple[str, list[Delivery]]:
     """Lease due pending deliveries to this worker (a compare-and-set on the claim)."""
+    _cancel_for_stopped_webhooks()
     now = timezone.now()
     token = uuid.uuid4().hex
     due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)).filter(_SENDABLE)
     if ids is not None:
         due = due.filter(pk__in=ids)
     pks = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: limit or settings.WEBHOOK_BATCH])
@@ -66,20 +69,51 @@ def claim(ids: list[int] | None = None, limit: int | None = None) -> tuple[str, 
     return token, claimed
 
 
+# A delivery is sent only while its webhook is active and confirmed: disabling one in the
+# admin (or its 410) stops the retries it had queued, not just its future events.
+_SENDABLE = Q(webhook__isnull=True) | Q(webhook__active=True, webhook__confirmed=True)
+
+
+def _cancel_for_stopped_webhooks(webhook_ids=None) -> int:
+    """Mark the pending deliveries of disabled or unconfirmed webhooks cancelled, saying why."""
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING, webhook__isnull=False)
+    if webhook_ids is not None:
+        pending = pending.filter(webhook_id__in=webhook_ids)
+    disabled = pending.filter(webhook__active=False).update(
+        status=Delivery.Status.CANCELLED, claim="", claimed_until=None,
+        last_error="cancelled: the webhook was disabled before this was sent")
+    unconfirmed = pending.filter(webhook__confirmed=False).update(
+        status=Delivery.Status.CANCELLED, claim="", claimed_until=None,
+        last_error="cancelled: the webhook is not confirmed")
+    return disabled + unconfirmed
+
+
 def deliver(ids: list[int] | None = None, limit: int | None = None) -> int:
     """Send due deliveries (webhooks and emails); returns how many were attempted."""
     _, claimed = claim(ids, limit)
     if not claimed:
         return 0
-    webhooks = [d for d in claimed if d.webhook_id]
+    # The emails go after the webhooks; they stop before the lease ends, or they would be sent twice.
+    deadline = time.monotonic() + 0.8 * settings.WEBHOOK_LEASE_S
+    webhooks = _still_sendable([d for d in claimed if d.webhook_id])
     emails = [d for d in claimed if d.email_id]
     if webhooks:
         _send_webhooks(webhooks)
     if emails:
         from statuspage.notify import send_event_emails
 
-        _record(emails, send_event_emails(emails))
+        _record(emails, send_event_emails(emails, deadline))
     return len(claimed)
+
+
+def _still_sendable(deliveries: list[Delivery]) -> list[Delivery]:
+    """Drop (and cancel) the deliveries whose webhook was disabled since they were claimed."""
+    live = set(WebhookSubscriber.objects.filter(pk__in={d.webhook_id for d in deliveries}, active=True,
+                                                confirmed=True).values_list("pk", flat=True))
+    stopped = {d.webhook_id for d in deliveries} - live
+    if stopped:
+        _cancel_for_stopped_webhooks(stopped)
+    return [d for d in deliveries if d.webhook_id in live]
 
 
 def _send_webhooks(deliveries: list[Delivery]) -> None:
@@ -151,10 +185,13 @@ def _disable_long_failing() -> None:
 
 def sweep() -> int:
     """Fan out events nobody fanned out (broker lost the task) and send what is due."""
+    from statuspage.notify import sweep_oncall_alerts
+
     stale = timezone.now() - timedelta(seconds=10)
-    for event_id in OutboxEvent.objects.filter(fanned_out_at__isnull=True, created_at__lt=stale).values_list(
-            "pk", flat=True)[:100]:
+    unfanned = OutboxEvent.objects.for_subscribers().filter(fanned_out_at__isnull=True, created_at__lt=stale)
+    for event_id in unfanned.values_list("pk", flat=True)[:100]:
         fan_out(event_id)
+    sweep_oncall_alerts()
     sent = 0
     while True:
         n = deliver()

@@ -244,7 +244,7 @@ def test_every_change_in_the_admin_is_in_the_audit_trail_with_old_and_new_values
     url = f"/admin/statuspage/component/{component.pk}/change/"
     assert console.post(url, change_form(console, url, status="partial_outage")).status_code == 302
     assert console.post("/admin/statuspage/webhooksubscriber/add/", {
-        "url": "http://127.0.0.1:9/hook", "format": "standard", "active": "on", "confirmed": "on"}).status_code == 302
+        "url": "http://127.0.0.1:9/hook", "format": "standard", "active": "on", "confirmed": "on"}).status_code == 200
     hook = WebhookSubscriber.objects.get()
     for action in ("reenable", "rotate_secret"):
         console.post("/admin/statuspage/webhooksubscriber/", {"action": action, "_selected_action": [hook.pk]})

@@ -88,7 +88,7 @@ def stack_env(redis_server, **extra):
 
 
 def all_delivered(receiver) -> bool:
-    events = set(OutboxEvent.objects.values_list("pk", flat=True))
+    events = set(OutboxEvent.objects.for_subscribers().values_list("pk", flat=True))
     return (events <= {r.headers["webhook-id"] for r in receiver.requests}
             and not Delivery.objects.exclude(status=Delivery.Status.DELIVERED).exists())
 
