@@ -4,15 +4,17 @@
    (scripts/web.sh), versus nginx serving the same bytes from disk: wrk on loopback at 64
    and 256 connections, req/s and p99. Goal: at least 10% of nginx, p99 < 100 ms at 256.
 2. nginx serving the static export (render_public --export) with the app as fallback,
-   versus plain nginx. Goal: at least 90%.
+   versus plain nginx. Goal: at least 90%. gzip, and brotli when nginx has its module
+   (libnginx-mod-http-brotli-static), from the files made on write, versus the app.
 3. Page weight of the demo page (examples/reserve-plus.yaml): HTML + CSS, raw, gzip and
    brotli, as rendered on write. Goal: under 15 KB gzipped.
 4. The naive path (PUBLIC_SNAPSHOTS=0: every request runs the view) versus render on write.
 5. Rendering the page with 20 components x 90 days of history, and with 200 components:
    time and query count, and the whole render-on-write pass.
 
-Needs nginx and wrk (scripts/bench.sh installs them from Debian's packages). Bounded: about
-four minutes with the defaults; `--seconds 2 --rounds 1` for a quick look.
+Needs nginx and wrk (scripts/bench.sh installs them, and nginx's brotli module, from
+Debian's packages). Bounded: about four minutes with the defaults; `--seconds 2 --rounds 1`
+for a quick look.
 
     .venv/bin/python bench/public_page.py [--seconds 10] [--connections 64,256]
 """
@@ -289,6 +291,12 @@ def best(a: dict | None, b: dict) -> dict:
     return b if a is None or b["rps"] > a["rps"] else a
 
 
+def content_encoding(url: str, encoding: str) -> str:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
+    with urllib.request.urlopen(request) as response:
+        return response.headers.get("Content-Encoding", "identity")
+
+
 def same_bytes(url_a: str, url_b: str) -> bool:
     with urllib.request.urlopen(url_a) as a, urllib.request.urlopen(url_b) as b:
         return a.read() == b.read()
@@ -350,6 +358,12 @@ def main() -> None:
         export_url = f"http://127.0.0.1:{export_port}/"
         assert same_bytes(app_url, plain_url), "the app and nginx must serve the same bytes"
         assert same_bytes(export_url, plain_url), "the export must hold the same bytes"
+        encodings = ["gzip", *(["br"] if brotli_module else [])]
+        for encoding in encodings:
+            assert content_encoding(export_url, encoding) == encoding, f"the export must serve its .{encoding} files"
+        if not brotli_module:
+            print("brotli: nginx has no brotli module (apt-get install libnginx-mod-http-brotli-static): "
+                  "the export is measured with gzip only")
         for url in (app_url, f"http://127.0.0.1:{gun_port}/", export_url, plain_url):
             wrk(url, 64, 1)  # warm up: first renders, connections, caches
         # Interleaved rounds, best of each: the neighbours' load only ever slows a run down.
@@ -361,9 +375,10 @@ def main() -> None:
             for c in conns:
                 for name, url in (("nginx", plain_url), ("export", export_url)):
                     results[(name, c)] = best(results.get((name, c)), wrk(url, c, args.seconds))
-            for name, url in (("gzip-nginx", export_url), ("gzip-app", app_url)):
-                results[(name, 256)] = best(results.get((name, 256)),
-                                            wrk(url, 256, args.seconds, "Accept-Encoding: gzip"))
+            for encoding in encodings:
+                for name, url in ((f"{encoding}-nginx", export_url), (f"{encoding}-app", app_url)):
+                    results[(name, 256)] = best(results.get((name, 256)),
+                                                wrk(url, 256, args.seconds, f"Accept-Encoding: {encoding}"))
             for c in conns:
                 for name, url in (("app", app_url), ("gunicorn", gunicorn_url)):
                     results[(name, c)] = best(results.get((name, c)), wrk(url, c, args.seconds))
@@ -392,10 +407,13 @@ def main() -> None:
                             ("export", "nginx, static export + app fallback")):
             r = results[(name, c)]
             print(f"{label:<44}{c:>6}{r['rps']:>10.0f}{r['p99']:>9.1f}{r['rps'] / base:>9.1%}{note(r)}")
-    gz_n, gz_a = results[("gzip-nginx", 256)], results[("gzip-app", 256)]
-    print(f"{'gzip: nginx gzip_static (export)':<44}{256:>6}{gz_n['rps']:>10.0f}{gz_n['p99']:>9.1f}")
-    print(f"{'gzip: app, precompressed on write':<44}{256:>6}{gz_a['rps']:>10.0f}{gz_a['p99']:>9.1f}"
-          f"{gz_a['rps'] / gz_n['rps']:>9.1%}")
+    for encoding, static in (("gzip", "gzip_static"), ("br", "brotli_static")):
+        if (f"{encoding}-nginx", 256) not in results:
+            continue
+        on_disk, on_write = results[(f"{encoding}-nginx", 256)], results[(f"{encoding}-app", 256)]
+        print(f"{f'{encoding}: nginx {static} (export)':<44}{256:>6}{on_disk['rps']:>10.0f}{on_disk['p99']:>9.1f}")
+        print(f"{f'{encoding}: app, precompressed on write':<44}{256:>6}{on_write['rps']:>10.0f}"
+              f"{on_write['p99']:>9.1f}{on_write['rps'] / on_disk['rps']:>9.1%}")
     naive_r, cached_r = results[("naive", 8)], results[("cached", 8)]
     print(f"{'naive: the view runs on every request':<44}{8:>6}{naive_r['rps']:>10.1f}{naive_r['p99']:>9.1f}"
           f"{note(naive_r)}")

@@ -12,7 +12,9 @@ feeds' links and GUIDs never depend on the Host a visitor sent.
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import logging
 import os
 import shutil
@@ -20,15 +22,17 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
+from django.core.paginator import Paginator
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from statuspage import snapshots
+from statuspage import snapshots, v2
+from statuspage.views.public import HISTORY_PER_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,9 @@ PAGE_PATHS = ["/", "/history", "/history.rss", "/history.atom", "/subscribe", "/
               "/.well-known/statuspage.json"]
 HOT_PATHS = frozenset(PAGE_PATHS + V2_PATHS)
 PERMALINK_DAYS = 90  # permalinks of incidents older than this render on their first visit
+# The pages whose footer links to themselves in the other offered time zones (base.html).
+TZ_LINKED_PATHS = ("/", "/history", "/subscribe")
+EXPORT_HEADERS = ".headers.json"  # beside the exported files: the headers each is served with
 
 
 class _RenderRequest(WSGIRequest):
@@ -85,6 +92,17 @@ def synthetic_request(key: str, base_url: str | None = None) -> WSGIRequest:
     return request
 
 
+def read_key_params(page=None) -> snapshots.KeyParams:
+    """What snapshots.key_path needs to tell a query value that changes a page from one
+    that does not: a count, and the page's settings unless given."""
+    from statuspage.i18n import offered_time_zones
+    from statuspage.models import Incident, PageSettings
+
+    page = page or PageSettings.load()
+    pages = Paginator(Incident.objects.public(), HISTORY_PER_PAGE).num_pages
+    return snapshots.KeyParams(tuple(offered_time_zones(page)), page.time_zone, pages)
+
+
 def render_languages(page) -> list[str]:
     """The page's languages that Django knows, and the default; others render on first visit."""
     known = {code for code, _ in settings.LANGUAGES}
@@ -92,23 +110,46 @@ def render_languages(page) -> list[str]:
     return list(dict.fromkeys([*langs, settings.LANGUAGE_CODE]))
 
 
-def public_paths() -> list[str]:
-    """Every public URL a visitor or a feed reader is likely to ask for."""
+def public_paths(params: snapshots.KeyParams | None = None) -> list[str]:
+    """Every public URL a visitor or a feed reader is likely to ask for, the crowd's first.
+    With `params`, also what the pages link to beyond themselves: the history's other pages,
+    and the status page, the history, /subscribe and the open incidents in the other time
+    zones their footer offers, so that an outage serves them from their last copy. (Older
+    permalinks in another zone render on their first visit: rendering them all would add
+    ~40% to every pass.)"""
     from statuspage.models import Component, Incident
 
     since = timezone.now() - timedelta(days=PERMALINK_DAYS)
     public = Incident.objects.public()
+    open_ids = list(public.open().values_list("id", flat=True))
     incidents = list(dict.fromkeys([
-        *public.open().values_list("id", flat=True),
-        *public.order_by("-started_at").values_list("id", flat=True)[:20],  # history, first page
+        *open_ids,
+        *public.order_by("-started_at").values_list("id", flat=True)[:HISTORY_PER_PAGE],  # history, first page
         *public.filter(started_at__gte=since).values_list("id", flat=True),
     ]))
     components = list(Component.objects.order_by("position", "key").values_list("key", flat=True))
+    pages, zones = (params.history_pages, params.zones) if params else (1, ())
+    in_zones = [*TZ_LINKED_PATHS, *(f"/incidents/{i}" for i in open_ids)]
     return [
         *PAGE_PATHS, *V2_PATHS,
+        *(f"{path}?{urlencode({'tz': zone})}" for path in in_zones for zone in zones),
+        *(f"/history?page={n}" for n in range(2, pages + 1)),
         *(f"/incidents/{i}" for i in incidents),
         *(f"/components/{k}/{name}" for k in components for name in ("history.rss", "history.atom", "badge.svg")),
     ]
+
+
+def public_keys(languages: list[str], params: snapshots.KeyParams) -> list[str]:
+    """The snapshot keys of public_paths() in every language, as requests key them (a
+    variant that shows what its page shows, `?tz=` of the reader's own zone, is left out)."""
+    keys = []
+    for url in public_paths(params):
+        path, _, query = url.partition("?")
+        if not is_snapshot_path(path):
+            continue
+        for lang in ([""] if path.startswith(snapshots.NOT_FROM_LANGUAGE) else languages):
+            keys.append(snapshots.snapshot_key(lang, snapshots.key_path(path, query, lang, params)))
+    return list(dict.fromkeys(keys))
 
 
 def is_snapshot_path(path: str) -> bool:
@@ -164,23 +205,20 @@ def render_all(export_dir: str | Path | None = None) -> RenderReport:
     started = time.perf_counter()
     version = public_version()  # before reading any state: a later change bumps it again
     page = PageSettings.load()
-    base = page.url or settings.PUBLIC_BASE_URL
+    base = v2.base_url(page)
     handler = _handler()
     report = RenderReport(version)
     entries: dict[str, snapshots.Entry] = {}
-    languages = render_languages(page)
-    for path in public_paths():
-        if not is_snapshot_path(path):
+    params = read_key_params(page)
+    snapshots.save_key_params(version, params)  # before the renders: hits of ?tz= need them
+    for key in public_keys(render_languages(page), params):
+        entry = render_one(key, base, handler)
+        if entry is None:
+            report.failed.append(key)
             continue
-        for lang in ([""] if path.startswith(snapshots.NOT_FROM_LANGUAGE) else languages):
-            key = snapshots.snapshot_key(lang, path)
-            entry = render_one(key, base, handler)
-            if entry is None:
-                report.failed.append(key)
-                continue
-            snapshots.store(version, key, entry)
-            entries[key] = entry
-            report.rendered += 1
+        snapshots.store(version, key, entry)
+        entries[key] = entry
+        report.rendered += 1
     export_dir = export_dir or settings.PUBLIC_EXPORT_DIR
     if export_dir:
         report.export_dir = export(entries, Path(export_dir), version)
@@ -216,6 +254,8 @@ def export(entries: dict[str, snapshots.Entry], root: Path, version: str) -> Pat
     now = time.time_ns()  # unique and sortable: never the folder nginx is reading
     target = store / f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime(now / 1e9))}.{now % 10**9:09d}-{version[:12]}"
     target.mkdir(parents=True)
+    headers: dict[str, int] = {}  # each distinct header list once: most files share one
+    files: dict[str, int] = {}
     for key, entry in entries.items():
         name = export_file(key)
         if name is None:
@@ -226,6 +266,8 @@ def export(entries: dict[str, snapshots.Entry], root: Path, version: str) -> Pat
         for encoding, suffix in (("gzip", ".gz"), ("br", ".br")):
             if encoding in entry.bodies:
                 (path.parent / (path.name + suffix)).write_bytes(entry.bodies[encoding])
+        files[name] = headers.setdefault(json.dumps([entry.content_type, entry.headers]), len(headers))
+    (target / EXPORT_HEADERS).write_text(json.dumps({"headers": [json.loads(h) for h in headers], "files": files}))
     link = root.parent / f".{root.name}.tmp-{os.getpid()}"
     if link.is_symlink():
         link.unlink()
@@ -243,24 +285,56 @@ def export(entries: dict[str, snapshots.Entry], root: Path, version: str) -> Pat
 
 
 _CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json",
-                  ".rss": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
+                  ".rss": "application/rss+xml; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8",
+                  ".svg": "image/svg+xml; charset=utf-8"}
 
 
 def entry_from_export(key: str) -> snapshots.Entry | None:
-    """The exported copy of a snapshot: the last resort when the cache is cold and the
-    database is down."""
+    """The exported copy of a snapshot, with the headers it was rendered with: the last
+    resort when the cache is cold and the database is down."""
     if not settings.PUBLIC_EXPORT_DIR:
         return None
     name = export_file(key)
     if name is None:
         return None
-    path = Path(settings.PUBLIC_EXPORT_DIR) / name
+    folder = Path(settings.PUBLIC_EXPORT_DIR).resolve()  # one folder for the body and its headers
+    path = folder / name
     try:
-        body = path.read_bytes()
+        bodies = {"identity": path.read_bytes()}
     except OSError:
         return None
-    content_type = _CONTENT_TYPES.get(path.suffix, "application/octet-stream")
-    return snapshots.Entry.build(body, content_type, [
-        ("Cache-Control", f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}"),
-        ("Vary", "Accept-Language"),
-    ])
+    for encoding, suffix in (("gzip", ".gz"), ("br", ".br")):
+        try:
+            bodies[encoding] = (path.parent / (path.name + suffix)).read_bytes()
+        except OSError:
+            pass
+    content_type, headers = _exported_headers(str(folder)).get(name) or _default_headers(path.suffix)
+    return snapshots.Entry(content_type, headers, bodies)
+
+
+@functools.lru_cache(maxsize=4)
+def _exported_headers(folder: str) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """The headers of each file of an export folder (a folder never changes once written)."""
+    try:
+        manifest = json.loads((Path(folder) / EXPORT_HEADERS).read_text())
+    except (OSError, ValueError):
+        return {}
+    sets = [(content_type, [tuple(h) for h in headers]) for content_type, headers in manifest["headers"]]
+    return {name: sets[i] for name, i in manifest["files"].items()}
+
+
+def _default_headers(suffix: str) -> tuple[str, list[tuple[str, str]]]:
+    """For a file with no recorded headers (an export older than .headers.json): those of an
+    ordinary page, the strictest (the embed cannot be framed then)."""
+    from csp.utils import build_policy
+
+    return _CONTENT_TYPES.get(suffix, "application/octet-stream"), [
+        ("Cache-Control", f"public, max-age={settings.PUBLIC_CACHE_MAX_AGE}, "
+                          f"stale-while-revalidate={settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE}"),
+        ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+        ("Content-Security-Policy", build_policy()),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
+        ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
+        ("Vary", "Accept-Language, Cookie, Accept-Encoding"),
+    ]

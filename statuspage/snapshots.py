@@ -25,7 +25,6 @@ import functools
 import gzip
 import hashlib
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,13 +47,14 @@ except ImportError:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 RENDER_FLAG = "statuspage.render"  # WSGI environ key: a synthetic render, never from HTTP
-# The query parameters public views read, with the values that may key a snapshot; others
-# are ignored (so `/?utm_source=…` is the page, not a new render). `lang` is in the key's
-# language part (statuspage.i18n: `?lang=` switches language).
-QUERY_PARAMS = {
-    "page": re.compile(r"[0-9]{1,6}").fullmatch,
-    "tz": re.compile(r"[A-Za-z_]{1,32}(/[A-Za-z_+-]{1,32}){0,2}").fullmatch,
-}
+# The query parameters public views read, by URL name (statuspage/urls.py): `tz` on every
+# page rendered in the reader's time zone and the feeds (statuspage.i18n.reader_time_zone),
+# `page` on the history. A value is part of a key only there and only when it changes what
+# the view shows; anything else (`/?page=123456`, `?tz=Aaa/Bbb`, `?utm_source=`) shares the
+# page's snapshot instead of costing a render. `lang` is in the key's language part.
+READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "embed",
+                      "history-rss", "history-atom", "component-rss", "component-atom"})
+READS_PAGE = frozenset({"history"})
 NOT_FROM_LANGUAGE = ("/api/v2/", "/.well-known/")  # the same bytes whatever the language
 # Never public snapshots: skip the lookup for them.
 _NEVER = ("/admin/", "/api/v1/", "/api/schema", "/api/docs", "/static/", "/metrics", "/healthz",
@@ -154,10 +154,64 @@ def _not_modified(entry: Entry, encoding: str, if_none_match: str) -> bool:
 # --- Keys -----------------------------------------------------------------------------
 
 
-def key_path(path: str, query_string: str) -> str:
-    """The path plus the query parameters a public view reads, normalised."""
-    params = dict(sorted((k, v) for k, v in parse_qsl(query_string) if k in QUERY_PARAMS and QUERY_PARAMS[k](v)))
-    return f"{path}?{urlencode(params)}" if params else path
+@dataclass(frozen=True)
+class KeyParams:
+    """What tells a query value that changes a page from one that does not: the zones the
+    page offers, its own zone, and how many pages its history has. Saved per version (by
+    render_all, or by the first request that needs them), so a hit reads no database."""
+
+    zones: tuple[str, ...] = ()
+    time_zone: str = ""
+    history_pages: int = 1
+
+
+def key_path(path: str, query_string: str, lang: str = "", params: KeyParams | None = None) -> str:
+    """The path plus the query parameters its view reads, normalised to what it shows."""
+    asked = dict(parse_qsl(query_string))  # the last value wins, as in request.GET.get()
+    if "tz" not in asked and "page" not in asked:
+        return path
+    name = _url_name(path)
+    params = params or KeyParams()
+    kept = {}
+    if name in READS_PAGE and "page" in asked:
+        page = history_page(asked["page"], params.history_pages)
+        if page > 1:
+            kept["page"] = str(page)
+    if name in READS_TZ and asked.get("tz") in params.zones and asked["tz"] != _home_zone(lang, params):
+        kept["tz"] = asked["tz"]
+    return f"{path}?{urlencode(sorted(kept.items()))}" if kept else path
+
+
+def history_page(value: str, pages: int) -> int:
+    """The page the history shows for `?page=value`, as Paginator.get_page picks it: the
+    first for a non-number, the last for a number out of range."""
+    try:
+        number = int(value)
+    except ValueError:
+        return 1
+    return number if 1 <= number <= pages else pages
+
+
+def _home_zone(lang: str, params: KeyParams) -> str:
+    """The zone a reader of `lang` gets without `?tz=`: asking for it changes nothing."""
+    from statuspage.i18n import LANGUAGE_TIME_ZONES
+
+    return LANGUAGE_TIME_ZONES.get(lang, params.time_zone)
+
+
+@functools.lru_cache(maxsize=1024)  # only paths asked with ?tz= or ?page= get here
+def _url_name(path: str) -> str | None:
+    try:
+        return resolve(path).url_name
+    except Resolver404:
+        return None
+
+
+def _reads_params(path: str, query_string: str) -> bool:
+    """Whether the key of this request depends on KeyParams (most requests: no)."""
+    if not query_string or not {"tz", "page"} & {k for k, _ in parse_qsl(query_string)}:
+        return False
+    return _url_name(path) in READS_TZ | READS_PAGE
 
 
 def snapshot_key(lang: str, path: str) -> str:
@@ -166,8 +220,9 @@ def snapshot_key(lang: str, path: str) -> str:
     return f"{lang}|{path}"
 
 
-def request_key(request) -> str | None:
-    """The snapshot key of a request, or None when it is not one snapshots may answer."""
+def request_key(request, may_query: bool = True) -> str | None:
+    """The snapshot key of a request, or None when it is not one snapshots may answer (or,
+    with `may_query` false, not without reading the database: Django's door will)."""
     if request.method not in ("GET", "HEAD") or not settings.PUBLIC_SNAPSHOTS:
         return None
     path = request.path
@@ -180,7 +235,12 @@ def request_key(request) -> str | None:
         lang = ""
     else:
         lang = _chosen_language(query) or get_language_from_request(request, check_path=_i18n_paths())
-    return snapshot_key(lang, key_path(path, query))
+    params = None
+    if _reads_params(path, query):
+        params = key_params(may_query)
+        if params is None:
+            return None
+    return snapshot_key(lang, key_path(path, query, lang, params))
 
 
 def _chosen_language(query_string: str) -> str | None:
@@ -204,6 +264,13 @@ def last_cache_key(key: str) -> str:
     return f"public:last:{_digest(key)}"
 
 
+def params_cache_key(version: str) -> str:
+    return f"public:params:{_digest(version)}"
+
+
+LAST_PARAMS_KEY = "public:params:last"
+
+
 @functools.cache
 def _i18n_paths() -> bool:
     """Whether URLs carry a language prefix (LocaleMiddleware asks the same)."""
@@ -222,6 +289,7 @@ class _Memo:
         self.stamp: tuple | None = None
         self.entries: dict[str, Entry] = {}
         self.last: dict[str, Entry] = {}
+        self.params: KeyParams | None = None  # of `version`
         self.lock = threading.Lock()
         self.render_failed_at = float("-inf")
 
@@ -248,19 +316,29 @@ class _Memo:
             with self.lock:
                 if version != self.version:
                     # A new version was committed (or rendered): the database answers again.
-                    self.version, self.entries, self.render_failed_at = version, {}, float("-inf")
+                    self.version, self.entries, self.params = version, {}, None
+                    self.render_failed_at = float("-inf")
                 self.checked, self.stamp = now, stamp
         return self.version  # type: ignore[return-value]
 
-    def remember(self, version: str, key: str, entry: Entry) -> None:
+    def remember(self, version: str | None, key: str, entry: Entry) -> None:
+        with self.lock:
+            if version is not None and version == self.version:
+                _bounded_set(self.entries, key, entry)
+            _bounded_set(self.last, key, entry)
+
+    def remember_params(self, version: str, params: KeyParams) -> None:
         with self.lock:
             if version == self.version:
-                if len(self.entries) >= _MAX_MEMO:
-                    self.entries = {}
-                self.entries[key] = entry
-            if len(self.last) >= _MAX_MEMO:
-                self.last = {}
-            self.last[key] = entry
+                self.params = params
+
+
+def _bounded_set(memo: dict, key: str, value) -> None:
+    """Set, dropping the oldest entry when full (not all of them at once, which made the
+    next requests of every page read the cache again)."""
+    if key not in memo and len(memo) >= _MAX_MEMO:
+        memo.pop(next(iter(memo)))
+    memo[key] = value
 
 
 _memo = _Memo()
@@ -291,23 +369,60 @@ def lookup(key: str) -> Entry | None:
 def last_rendered(key: str) -> Entry | None:
     """The most recent snapshot of `key`, whatever its version (stale, but served)."""
     entry = _memo.last.get(key)
-    if entry is None:
-        try:
-            entry = cache.get(last_cache_key(key))
-        except Exception:  # noqa: BLE001 - the cache is down too: try the export folder
-            entry = None
+    if entry is not None:
+        return entry
+    try:
+        entry = cache.get(last_cache_key(key))
+    except Exception:  # noqa: BLE001 - the cache is down too: try the export folder
+        entry = None
     if entry is None:
         from statuspage.render import entry_from_export
 
         entry = entry_from_export(key)
+    if entry is not None:
+        _memo.remember(None, key, entry)  # the next request of the outage reads memory
     return entry
 
 
 def store(version: str, key: str, entry: Entry) -> None:
     cache.set(entry_cache_key(version, key), entry, settings.PUBLIC_SNAPSHOT_TTL)
-    if "?" not in key:  # query variants are unbounded; the last copy is kept for pages only
-        cache.set(last_cache_key(key), entry, None)
+    # Every key has its last copy, query variants too: they are bounded (key_path).
+    cache.set(last_cache_key(key), entry, None)
     _memo.remember(version, key, entry)
+
+
+def save_key_params(version: str, params: KeyParams) -> None:
+    cache.set(params_cache_key(version), params, settings.PUBLIC_SNAPSHOT_TTL)
+    cache.set(LAST_PARAMS_KEY, params, None)
+    _memo.remember_params(version, params)
+
+
+def key_params(may_query: bool = True) -> KeyParams | None:
+    """The KeyParams of the current version: from memory, else the cache, else (only if
+    `may_query`) the database. While the database is failing, the last ones saved (they
+    describe the last rendered copies, which is what is served then); None if the front
+    door cannot know them without a query."""
+    version = _memo.current_version()
+    params = _memo.params or cache.get(params_cache_key(version))
+    if params is not None:
+        _memo.remember_params(version, params)
+        return params
+    if _memo.render_failing():
+        return cache.get(LAST_PARAMS_KEY) or KeyParams()
+    if not may_query:
+        return None
+    from django.db import DatabaseError
+
+    from statuspage.render import read_key_params
+
+    try:
+        params = read_key_params()
+    except DatabaseError:
+        _memo.render_failed_at = time.monotonic()
+        log.warning("serving by the last key parameters: the database is unavailable")
+        return cache.get(LAST_PARAMS_KEY) or KeyParams()
+    save_key_params(version, params)
+    return params
 
 
 def entry_from_response(response, key: str) -> Entry | None:
@@ -363,7 +478,7 @@ def _snapshot_request(environ) -> tuple[WSGIRequest, str] | None:
     # request, built later on the same environ, could not encode a non-Latin-1 path again.
     request = WSGIRequest(environ.copy())
     try:
-        key = request_key(request)
+        key = request_key(request, may_query=False)
         if key is not None:
             request.get_host()  # the same Host check Django makes; a bad one gets Django's 400
     except DisallowedHost:

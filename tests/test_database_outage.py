@@ -1,16 +1,20 @@
 """With the database down, the public page, feeds and v2 endpoints are still served from
 the last rendered state (statuspage.snapshots)."""
 
+import re
+from html import unescape
+
 import pytest
 from django.core.cache import cache
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client, override_settings
 
-from statuspage import publish, snapshots
+from statuspage import publish, render, snapshots
 from statuspage.models import Component, Incident
 from statuspage.render import render_all
 
+from .reliability.test_security_headers import assert_hardened
 from .test_render_on_write import PAGES, V2, django_must_not_run, wsgi_get
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +134,78 @@ def test_healthz_tells_the_load_balancer_the_database_is_down(page, database_dow
     database_down()
 
     assert Client().get("/healthz").json() == {"status": "ok", "database": "unavailable"}
+
+
+def local_links(html: str, page_path: str, public_url: str = "https://status.example.org") -> list[str]:
+    """The URLs a page links to on this site (href and src), resolved against it."""
+    links = []
+    for link in re.findall(r'(?:href|src)="([^"]*)"', html):
+        link = unescape(link)
+        if link.startswith(public_url):
+            link = link[len(public_url):] or "/"
+        if link.startswith("?"):
+            link = page_path + link
+        if link.startswith("/") and not link.startswith("//"):
+            links.append(link)
+    return list(dict.fromkeys(links))
+
+
+def test_every_link_of_the_page_is_served_from_its_last_copy(page, database_down):
+    for n in range(render.HISTORY_PER_PAGE + 1):  # a second page of history
+        Incident.open_new(name=f"Incident {n}", status="resolved")
+    Incident.open_new(name="Registration data wrong", status="identified")
+    render_all()
+    a_web_process_started_after_a_change()
+    database_down()
+
+    def get(url, lang):
+        return Client(raise_request_exception=False).get(url, HTTP_ACCEPT_LANGUAGE=lang)  # no cookie kept
+
+    for lang in ("uk", "en"):
+        home, history = get("/", lang).content.decode(), get("/history", lang).content.decode()
+        links = local_links(home, "/") + local_links(history, "/history")
+        assert "/?tz=Asia%2FTashkent" in links and "/history?page=2" in links
+        for link in links:
+            assert get(link, lang).status_code == 200, (lang, link)
+    assert "Registration data wrong" in get("/?tz=Asia/Tashkent", "uk").content.decode()
+    assert 'rel="prev"' in get("/history?page=2", "uk").content.decode()
+    status, _, body = wsgi_get("/?tz=UTC", accept_language="uk")  # the front door, once a request fell back
+    assert status == 200 and body == get("/?tz=UTC", "uk").content
+
+
+EXPORTED = ["/", "/history.atom", "/embed", "/badge.svg", "/components/reserve-data/badge.svg",
+            "/api/v2/summary.json", "/.well-known/statuspage.json"]
+
+
+def test_the_export_folder_is_served_with_the_headers_of_the_snapshot(page, database_down, tmp_path):
+    export = tmp_path / "public"
+    with override_settings(PUBLIC_EXPORT_DIR=str(export)):
+        render_all()
+        usual = {url: Client().get(url, HTTP_ACCEPT_LANGUAGE="uk", HTTP_ACCEPT_ENCODING="br") for url in EXPORTED}
+        cache.clear()
+        snapshots.forget()
+        database_down()
+
+        for url in EXPORTED:
+            response = Client(raise_request_exception=False).get(url, HTTP_ACCEPT_LANGUAGE="uk", HTTP_ACCEPT_ENCODING="br")
+            assert response.status_code == 200, url
+            assert dict(response.items()) == dict(usual[url].items()), url
+            assert response.content == usual[url].content, url
+            assert_hardened(response.headers, url, framing="*" if url == "/embed" else "'none'")
+
+
+def test_an_export_without_its_headers_file_is_served_with_those_of_an_ordinary_page(page, database_down, tmp_path):
+    export = tmp_path / "public"
+    with override_settings(PUBLIC_EXPORT_DIR=str(export)):
+        render_all()
+        (export / render.EXPORT_HEADERS).unlink()  # written before the file existed
+        cache.clear()
+        snapshots.forget()
+        database_down()
+
+        badge = Client(raise_request_exception=False).get("/badge.svg", HTTP_ACCEPT_LANGUAGE="uk")
+
+    assert badge.status_code == 200 and badge["Content-Type"] == "image/svg+xml; charset=utf-8"
+    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in badge["Vary"].split(",")}
+    assert badge["X-Frame-Options"] == "DENY"
+    assert_hardened(badge.headers, "/badge.svg")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from statuspage import render_tasks, snapshots
+from statuspage import render, render_tasks, snapshots
 from statuspage.models import Component, Incident
 from statuspage.render import render_all
 from statuspage.wsgi import application
@@ -23,6 +23,9 @@ PAGES = ["/", "/history", "/history.rss", "/history.atom", "/components/reserve-
 V2 = ["/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
       "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
       "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"]
+# Every public URL rendered on write (README, "What is rendered"); {id}: an open incident.
+EVERY_PUBLIC = [*PAGES, "/subscribe", "/embed", "/badge.svg", "/components/reserve-data/badge.svg",
+                "/.well-known/statuspage.json", "/incidents/{id}", *V2]
 
 
 def wsgi_get(path, app=application, **headers):
@@ -66,26 +69,31 @@ def worker_renders_at_once(monkeypatch):
     return queued
 
 
-def test_once_rendered_no_public_request_touches_the_database(page, django_assert_num_queries):
-    Incident.open_new(name="Login fails", status="identified",
-                      components={Component.objects.get(key="reserve-data"): "major_outage"})
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_once_rendered_no_public_request_touches_the_database(page, lang, django_assert_num_queries):
+    incident = Incident.open_new(name="Login fails", status="identified",
+                                 components={Component.objects.get(key="reserve-data"): "major_outage"})
     render_all()
     client = Client()
 
-    for url in PAGES + V2:
+    for url in (u.format(id=incident.id) for u in EVERY_PUBLIC):
         with django_assert_num_queries(0):
-            response = client.get(url)
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=lang)
         assert response.status_code == 200, url
-        assert response["ETag"] and "public" in response["Cache-Control"]
+        assert response["ETag"] and "public" in response["Cache-Control"], url
+        if not url.startswith(("/api/", "/.well-known/")):
+            assert response["Content-Language"] == lang, url
 
 
-def test_the_wsgi_front_door_answers_a_rendered_page_without_running_django(page, django_assert_num_queries):
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_the_wsgi_front_door_answers_a_rendered_page_without_running_django(page, lang, django_assert_num_queries):
+    incident = Incident.open_new(name="Login fails", status="identified")
     render_all()
     front = snapshots.serve_snapshots(django_must_not_run)
 
-    for url in PAGES + V2:
+    for url in (u.format(id=incident.id) for u in EVERY_PUBLIC):
         with django_assert_num_queries(0):
-            status, headers, body = wsgi_get(url, app=front)
+            status, headers, body = wsgi_get(url, app=front, accept_language=lang)
         assert status == 200 and body, url
         assert headers["Content-Length"] == str(len(body))
 
@@ -211,6 +219,95 @@ def test_query_parameters_that_no_view_reads_share_the_pages_snapshot(page, djan
         response = Client().get("/?utm_source=news&fbclid=abc")
 
     assert response.status_code == 200
+
+
+def cache_files() -> int | None:
+    """How many entries the local file cache holds (None with Redis)."""
+    list_files = getattr(cache, "_list_cache_files", None)
+    return len(list_files()) if list_files else None
+
+
+# Values nobody links to: each used to be a key of its own, so a render, a cache entry and
+# an eviction of this process's memory. Each with the URL whose snapshot it must share.
+INVENTED = [("/?page=123456", "/"), ("/?page=2", "/"), ("/?tz=Aaa/Bbb", "/"), ("/?tz=Europe/Paris", "/"),
+            ("/?tz=UTC", "/"),  # the English reader's own zone (the page's): the same bytes
+            ("/api/v2/summary.json?tz=Aaa/Bbb", "/api/v2/summary.json"), ("/api/v2/status.json?page=9", "/api/v2/status.json"),
+            ("/history?page=123456", "/history"), ("/history?page=abc", "/history"), ("/history?page=0", "/history"),
+            ("/history?page=1", "/history"), ("/history?tz=Zz", "/history"), ("/badge.svg?tz=Asia/Tashkent", "/badge.svg"),
+            ("/history.atom?page=3", "/history.atom"), ("/.well-known/statuspage.json?tz=UTC", "/.well-known/statuspage.json"),
+            ("/incidents/{id}?tz=Mars/Olympus", "/incidents/{id}"), ("/embed?tz=Aaa/Bbb&page=4", "/embed")]
+
+
+def test_invented_query_values_share_the_canonical_snapshot_and_cost_no_render(page, django_assert_num_queries):
+    incident = Incident.open_new(name="Login fails")
+    render_all()
+    pages = {canonical: Client().get(canonical.format(id=incident.id)).content for _, canonical in INVENTED}
+    memo, files = (len(snapshots._memo.entries), len(snapshots._memo.last)), cache_files()
+
+    for invented, canonical in INVENTED:
+        invented = invented.format(id=incident.id)
+        with django_assert_num_queries(0):
+            response = Client().get(invented)
+            status, _, body = wsgi_get(invented, app=snapshots.serve_snapshots(django_must_not_run))
+        assert response.status_code == 200 and response.content == pages[canonical], invented
+        assert status == 200 and body == response.content, invented
+
+    assert (len(snapshots._memo.entries), len(snapshots._memo.last)) == memo
+    assert cache_files() == files
+
+
+def test_each_page_of_the_history_is_rendered_and_an_out_of_range_one_is_the_last(page, django_assert_num_queries):
+    for n in range(render.HISTORY_PER_PAGE + 1):  # two pages
+        Incident.open_new(name=f"Incident {n}", status="resolved")
+    render_all()
+
+    with django_assert_num_queries(0):
+        first, second = Client().get("/history"), Client().get("/history?page=2")
+        beyond, zero, again = (Client().get(f"/history?page={n}") for n in ("99", "0", "1"))
+        front = wsgi_get("/history?page=2", app=snapshots.serve_snapshots(django_must_not_run))
+    assert 'rel="next"' in first.content.decode() and 'rel="next"' not in second.content.decode()
+    assert 'rel="prev"' in second.content.decode()  # the view pages as HISTORY_PER_PAGE says
+    assert beyond.content == zero.content == second.content  # as Paginator.get_page answers them
+    assert again.content == first.content and front[2] == second.content
+
+
+def test_the_footers_time_zones_are_rendered_on_write(page, django_assert_num_queries):
+    incident = Incident.open_new(name="Login fails")
+    render_all()
+
+    for lang, zones in (("uk", ["Asia/Tashkent", "UTC"]), ("en", ["Europe/Kyiv", "Asia/Tashkent"])):
+        home = Client().get("/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        for path in ("/", "/history", "/subscribe", f"/incidents/{incident.id}"):
+            for zone in zones:
+                assert f'href="?tz={zone.replace("/", "%2F")}"' in home
+                with django_assert_num_queries(0):
+                    response = Client().get(f"{path}?tz={zone}", HTTP_ACCEPT_LANGUAGE=lang)
+                assert response.status_code == 200
+                assert response.content != Client().get(path, HTTP_ACCEPT_LANGUAGE=lang).content, (lang, path, zone)
+
+
+@pytest.mark.parametrize("path, query, lang, key", [
+    ("/", "tz=Asia/Tashkent", "uk", "/?tz=Asia%2FTashkent"),
+    ("/", "tz=Europe/Kyiv", "uk", "/"),  # a Ukrainian reader's own zone
+    ("/", "tz=Europe/Kyiv", "en", "/?tz=Europe%2FKyiv"),
+    ("/", "tz=Aaa/Bbb", "en", "/"),
+    ("/", "tz=UTC&tz=Aaa", "uk", "/"),  # the last value wins, as in request.GET
+    ("/", "page=2", "en", "/"),
+    ("/history", "page=2&tz=UTC&utm_source=x", "uk", "/history?page=2&tz=UTC"),
+    ("/history", "page=3", "en", "/history?page=3"),
+    ("/history", "page=4", "en", "/history?page=3"),
+    ("/history", "page=-1", "en", "/history?page=3"),
+    ("/history", "page=x", "en", "/history"),
+    ("/history.atom", "tz=UTC", "uk", "/history.atom?tz=UTC"),
+    ("/history.atom", "page=2", "uk", "/history.atom"),
+    ("/api/v2/status.json", "tz=UTC", "", "/api/v2/status.json"),
+    ("/badge.svg", "tz=UTC", "uk", "/badge.svg"),
+    ("/no-such-page", "tz=UTC", "uk", "/no-such-page"),
+])
+def test_a_query_value_is_part_of_the_key_only_where_its_view_reads_it(path, query, lang, key):
+    params = snapshots.KeyParams(zones=("UTC", "Europe/Kyiv", "Asia/Tashkent"), time_zone="UTC", history_pages=3)
+
+    assert snapshots.key_path(path, query, lang, params) == key
 
 
 def test_what_is_stored_does_not_depend_on_who_asked(page, oncall_user):

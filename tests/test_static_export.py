@@ -17,7 +17,7 @@ import httpx
 import brotli
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from statuspage.models import Incident
 from statuspage.render import render_all
@@ -71,17 +71,38 @@ def test_it_refuses_to_replace_a_real_folder(page, tmp_path):
 
 
 class App(BaseHTTPRequestHandler):
-    """Stands in for the app behind nginx: says so, and what it was asked."""
+    """Stands in for the app behind nginx: says so, and what it was asked, with private
+    headers as the admin and the APIs send them; or replays a response Django gave."""
+
+    replies: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
 
     def do_GET(self):  # noqa: N802 - http.server's name
-        body = f"from the app: {self.path}".encode()
-        self.send_response(200)
+        status, headers, body = self.replies.get(self.path) or (
+            200, [("Cache-Control", "private, no-store"), ("X-Frame-Options", "DENY")],
+            f"from the app: {self.path}".encode())
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
     def log_message(self, *args):
         pass
+
+
+def django_reply(path: str, **headers) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What Django answers, to be replayed by the stand-in app."""
+    response = Client(raise_request_exception=False).get(path, headers=headers)
+    sent = [(h, v) for h, v in response.items() if h.lower() != "content-length"]
+    sent += [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+    return response.status_code, sent, response.content
+
+
+def header_list(response: httpx.Response) -> list[tuple[str, str]]:
+    """The headers of a response, less those nginx always sets itself."""
+    own = {"server", "date", "connection", "keep-alive", "content-length", "transfer-encoding"}
+    return sorted((h.lower(), v) for h, v in response.headers.multi_items() if h.lower() not in own)
 
 
 @pytest.fixture
@@ -93,6 +114,7 @@ def nginx_on_export(page, tmp_path):
     Incident.open_new(name="SMS delays")
     export = tmp_path / "public"
     call_command("render_public", "--export", str(export), stdout=open("/dev/null", "w"))
+    App.replies = {}
     app = ThreadingHTTPServer(("127.0.0.1", 0), App)
     threading.Thread(target=app.serve_forever, daemon=True).start()
     port = free_port()
@@ -139,5 +161,86 @@ def test_nginx_serves_the_export_in_the_readers_language_and_sends_the_rest_to_t
     compressed = get(f"{base}/", headers={"Accept-Encoding": "gzip"})
     assert compressed.headers["content-encoding"] == "gzip"  # the .gz written on render, not gzipped again
 
-    for path in ("/?lang=ru", "/admin/", "/api/v1/incidents/"):
-        assert get(f"{base}{path}").text == f"from the app: {path}"
+    for path in ("/?lang=ru", "/admin/", "/api/v1/incidents/", "/incidents/", "/api/v2/", "/history?page=2"):
+        assert get(f"{base}{path}").text == f"from the app: {path}"  # not a folder of the export
+
+
+def test_the_apps_responses_pass_through_nginx_with_the_apps_headers_only(nginx_on_export):
+    base, _ = nginx_on_export
+    get = functools.partial(httpx.get, trust_env=False, timeout=5)
+    # The README's iframe snippet: a query string, so the app answers it.
+    App.replies["/embed?lang=uz-latn"] = django_reply("/embed?lang=uz-latn")
+    App.replies["/admin/login/"] = django_reply("/admin/login/")
+
+    embed = get(f"{base}/embed?lang=uz-latn")
+    assert embed.content == App.replies["/embed?lang=uz-latn"][2]
+    assert embed.headers.get("x-frame-options") is None  # frameable, as the app says
+    [csp] = embed.headers.get_list("content-security-policy")
+    assert policy(csp)["frame-ancestors"] == "*"
+    assert header_list(embed) == sorted((h.lower(), v) for h, v in App.replies["/embed?lang=uz-latn"][1])
+    login = get(f"{base}/admin/login/")
+    assert header_list(login) == sorted((h.lower(), v) for h, v in App.replies["/admin/login/"][1])
+    for path in ("/admin/login/", "/api/v1/incidents/", "/subscribe/confirm/a-token", "/history?page=2"):
+        response = get(f"{base}{path}")
+        assert "public" not in ",".join(response.headers.get_list("cache-control")), path
+        assert "private" in response.headers["cache-control"], path
+        assert len(response.headers.get_list("x-frame-options")) <= 1, path
+
+
+STATIC = ["/", "/history", "/subscribe", "/embed", "/history.atom", "/history.rss", "/badge.svg",
+          "/components/reserve-data/badge.svg", "/components/reserve-data/history.atom", "/api/v2/summary.json",
+          "/api/v2/status.json", "/.well-known/statuspage.json"]
+
+
+def policy(value: str | None) -> dict[str, str]:
+    return dict((d.strip().split(" ", 1) + [""])[:2] for d in (value or "").split(";") if d.strip())
+
+
+@pytest.mark.parametrize("lang", ["en", "uk"])
+def test_nginx_serves_each_exported_file_with_the_headers_django_sends(nginx_on_export, lang):
+    base, _ = nginx_on_export
+    for path in STATIC:
+        from_nginx = httpx.get(f"{base}{path}", headers={"Accept-Language": lang}, trust_env=False, timeout=5)
+        from_django = Client().get(path, HTTP_ACCEPT_LANGUAGE=lang)
+        assert not from_nginx.text.startswith("from the app"), path
+        assert from_nginx.content == from_django.content, path
+        for name in ("Content-Type", "Cache-Control", "X-Frame-Options", "X-Content-Type-Options",
+                     "Referrer-Policy", "Cross-Origin-Opener-Policy", "Access-Control-Allow-Origin"):
+            assert from_nginx.headers.get(name) == from_django.headers.get(name), (path, name)
+        assert policy(from_nginx.headers.get("content-security-policy")) == policy(from_django["Content-Security-Policy"]), path
+        vary = {v.strip() for value in from_nginx.headers.get_list("vary") for v in value.split(",")}
+        assert {"Accept-Language", "Cookie"} <= vary, path
+        if not path.endswith(".json"):
+            assert from_nginx.headers["content-language"] == from_django["Content-Language"], path
+
+
+# Accept-Language as browsers and bots send it; either nginx picks what Django picks, or
+# the app answers.
+ACCEPT_LANGUAGES = ["uk-UA,uk;q=0.9,en-US;q=0.8", "en-US,en;q=0.9", "de-DE,de;q=0.9,ru;q=0.8", "de", "ru",
+                    "en;q=0.1, uk", "uk;q=0.5, en;q=0.9", "*", "", "zz, uk", "ukx", "uk , en", "EN-gb",
+                    "uz-Latn-UZ", "en-GB,en;q=0.9,uk;q=0.8", "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5"]
+
+
+def test_nginx_serves_the_language_django_would_pick_or_asks_the_app(nginx_on_export):
+    base, export = nginx_on_export
+    get = functools.partial(httpx.get, trust_env=False, timeout=5)
+
+    for header in ACCEPT_LANGUAGES:
+        answer = get(f"{base}/", headers={"Accept-Language": header})
+        if answer.text.startswith("from the app"):
+            continue
+        django_picks = Client().get("/", HTTP_ACCEPT_LANGUAGE=header)["Content-Language"]
+        expected = export / django_picks / "index.html"
+        assert expected.is_file() and answer.content == expected.read_bytes(), (
+            f"{header!r}: nginx served a file of its own choice, Django picks {django_picks}")
+
+    # Django weighs the whole list (Russian here); nginx sees only the first tag: the app answers.
+    assert get(f"{base}/", headers={"Accept-Language": "de-DE,de;q=0.9,ru;q=0.8"}).text == "from the app: /"
+    assert get(f"{base}/history.atom", headers={"Accept-Language": "de"}).text == "from the app: /history.atom"
+    assert get(f"{base}/", headers={"Accept-Language": "uk;q=0.5, en;q=0.9"}).text == "from the app: /"
+    assert get(f"{base}/").content == (export / "en" / "index.html").read_bytes()  # no header: the default
+    assert get(f"{base}/", headers={"Accept-Language": "de", "Cookie": "lang=uk"}).content == (
+        export / "uk" / "index.html").read_bytes()  # the switch decides
+    assert get(f"{base}/", headers={"Cookie": "lang=xx"}).text == "from the app: /"
+    # The JSON is the same in every language: from the export whatever the reader speaks.
+    assert get(f"{base}/api/v2/status.json", headers={"Accept-Language": "de"}).json()["status"]

@@ -201,17 +201,19 @@ class Incident(models.Model):
             self.started_at = now
 
     def _components_to_restore(self) -> dict[Component, str]:
-        """On resolution, affected components go back to operational unless another public
-        incident under way still holds them."""
-        held_elsewhere = set(
-            Incident.objects.public().under_way().exclude(pk=self.pk)
-            .filter(components__in=self.components.all()).values_list("components", flat=True)
-        )
-        return {
-            c: ComponentStatus.OPERATIONAL
-            for c in self.components.all()
-            if c.status != ComponentStatus.OPERATIONAL and c.pk not in held_elsewhere
-        }
+        """On resolution, affected components go back to operational, or to under_maintenance
+        while a maintenance in progress lists them; another incident under way keeps them."""
+        others = Incident.objects.public().under_way().exclude(pk=self.pk).filter(components__in=self.components.all())
+        held = set(others.filter(kind=self.Kind.INCIDENT).values_list("components", flat=True))
+        maintained = set(others.filter(kind=self.Kind.MAINTENANCE).values_list("components", flat=True))
+        restore = {}
+        for c in self.components.all():
+            if c.pk in held:
+                continue
+            wanted = ComponentStatus.UNDER_MAINTENANCE if c.pk in maintained else ComponentStatus.OPERATIONAL
+            if c.status != wanted:
+                restore[c] = wanted
+        return restore
 
     def publish_draft(self, *, author=None, via: str = "admin") -> None:
         """Make a draft public: subscribers hear of it as a new incident, and a probe that

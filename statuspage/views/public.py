@@ -59,10 +59,13 @@ def incident_detail(request, incident_id: str):
     return render_public(request, "statuspage/incident.html", PageSettings.load(), {"incident": incident})
 
 
+HISTORY_PER_PAGE = 20  # render.py renders every page of it on write
+
+
 @require_safe
 def history(request):
     incidents = incidents_with_timeline().order_by("-started_at")
-    paginator = Paginator(incidents, 20)
+    paginator = Paginator(incidents, HISTORY_PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     return render_public(request, "statuspage/history.html", PageSettings.load(), {"page_obj": page_obj})
 
