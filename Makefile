@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-servers bench soak clean messages screenshots
+.PHONY: run test test-sqlite test-servers test-soak bench soak clean messages screenshots
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,17 +15,24 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	@bash scripts/run.sh
 
-# The whole suite on the embedded defaults (SQLite, filesystem broker), then again on
-# PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL point at them.
+# The whole suite on the embedded defaults (SQLite, filesystem broker) and, when
+# TEST_DATABASE_URL / TEST_REDIS_URL point at them, again on PostgreSQL and Redis. The two
+# passes run side by side: they share no database, cache, broker or folder, and mostly wait
+# on the processes they start. Then the short soak, alone: it measures lateness under load.
 test: $(STAMP)
 	@bash scripts/test-deps.sh
-	@$(MAKE) --no-print-directory test-sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-servers; \
-	 else echo "TEST_DATABASE_URL not set: skipped the PostgreSQL/Redis run"; fi
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	   $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-servers; \
+	 else echo "TEST_DATABASE_URL not set: no PostgreSQL/Redis pass"; $(MAKE) --no-print-directory test-sqlite; fi
+	@$(MAKE) --no-print-directory test-soak
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-sqlite \
-		$(PY) -m pytest -m "not servers" $(PYTEST_ARGS)
+		$(PY) -m pytest -m "not servers" --ignore=tests/reliability/test_soak.py $(PYTEST_ARGS)
+
+test-soak: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-soak \
+		$(PY) -m pytest tests/reliability/test_soak.py $(PYTEST_ARGS)
 
 # Everything that touches the database, the cache or the broker. The pure modules' tests
 # (runner, webhook transport, demo target, `pure`), the browser, and `make run` (always on

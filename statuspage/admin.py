@@ -154,14 +154,6 @@ class IncidentForm(forms.ModelForm):
         labels = {"translations": "Name in other languages"}
         help_texts = {"translations": '{"uk": {"name": "…"}, "uz": {"name": "…"}}'}
 
-    def clean_translations(self):
-        value = self.cleaned_data.get("translations") or {}
-        if not isinstance(value, dict) or any(
-                lang not in LANGUAGE_CODES or not isinstance(texts, dict) or set(texts) - {"name"}
-                or not all(isinstance(v, str) for v in texts.values()) for lang, texts in value.items()):
-            raise forms.ValidationError('Use {"uk": {"name": "…"}, …} with the codes ' + ", ".join(LANGUAGE_CODES))
-        return value
-
     def clean_update_translations(self):
         value = self.cleaned_data.get("update_translations") or {}
         if not isinstance(value, dict) or any(lang not in LANGUAGE_CODES or not isinstance(body, str)

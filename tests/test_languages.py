@@ -296,6 +296,30 @@ def test_the_admin_refuses_an_unknown_language(page, oncall_user):
     assert not Incident.objects.exists()
 
 
+@pytest.mark.parametrize("url, field", [
+    ("/admin/statuspage/component/{pk}/change/", "translations"),
+    ("/admin/statuspage/componentgroup/{pk}/change/", "translations"),
+])
+def test_the_admin_refuses_texts_in_a_language_it_does_not_know_for_components_and_groups(page, oncall_user, url,
+                                                                                          field):
+    from statuspage.models import ComponentGroup
+
+    obj = Component.objects.get(key="reserve-auth") if "component/" in url else ComponentGroup.objects.first()
+    console = Client()
+    console.force_login(oncall_user)
+    form = console.get(url.format(pk=obj.pk)).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({field: '{"klingon": {"name": "?"}, "uk": {"colour": "red"}}', "group": obj.group_id or ""}
+                if "component/" in url else {field: '{"klingon": {"name": "?"}}'})
+
+    response = console.post(url.format(pk=obj.pk), data)
+
+    errors = response.context["adminform"].form.errors[field]
+    assert "klingon: unknown language" in errors[0]
+    obj.refresh_from_db()
+    assert obj.translations == {}
+
+
 def test_on_call_gives_an_incident_in_other_languages_through_the_api(page, api):
     created = api.post("/api/v1/incidents/", {
         "name": "SMS delays", "body": "Codes arrive late.",

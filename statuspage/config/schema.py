@@ -12,11 +12,12 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.utils.text import slugify
 
+from statuspage import translations
+
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline in
-LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+LANGUAGE_CODES = translations.LANGUAGE_CODES
 TOP_KEYS = {"page", "components", "groups", "probes"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "translations"}
 CHANNEL_KEYS = {"name", "value", "url", "translations"}
@@ -126,20 +127,12 @@ def _bool(raw: dict, key: str, path: str, errors: Errors, default: bool) -> bool
 
 def _translations(raw: dict, path: str, errors: Errors, fields: set[str]) -> dict:
     value = raw.get("translations", {})
+    found = translations.problems(value, fields)
+    errors.extend((f"{path}.translations" + (f".{lang}" if lang else ""), message) for lang, message in found)
     if not isinstance(value, dict):
-        errors.append((f"{path}.translations", "must be a mapping of language code to texts"))
         return {}
-    out = {}
-    for lang, texts in value.items():
-        where = f"{path}.translations.{lang}"
-        if lang not in LANGUAGE_CODES:
-            errors.append((where, f"unknown language; expected one of {', '.join(sorted(LANGUAGE_CODES))}"))
-            continue
-        if not isinstance(texts, dict) or any(k not in fields or not isinstance(v, str) for k, v in texts.items()):
-            errors.append((where, f"must map {', '.join(sorted(fields))} to strings"))
-            continue
-        out[lang] = texts
-    return out
+    wrong = {lang for lang, _ in found}
+    return {lang: texts for lang, texts in value.items() if lang not in wrong}
 
 
 def _page(raw: Any, errors: Errors) -> dict | None:

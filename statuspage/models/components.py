@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from statuspage.statuses import ComponentStatus
+from statuspage.translations import TranslationsValidator
 
 
 class ComponentGroup(models.Model):
@@ -10,7 +11,8 @@ class ComponentGroup(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
-    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}",
+                                    validators=[TranslationsValidator("name", "description")])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,7 +41,8 @@ class Component(models.Model):
     status_source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     only_show_if_degraded = models.BooleanField(default=False)
     showcase = models.BooleanField(default=True)
-    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}",
+                                    validators=[TranslationsValidator("name", "description")])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,7 @@
 from django.db import models
 
 from statuspage.models.ids import new_public_id
+from statuspage.translations import TranslationsValidator
 
 
 class PageSettings(models.Model):
@@ -12,7 +13,8 @@ class PageSettings(models.Model):
     notice = models.TextField(blank=True, help_text="Shown on every page, e.g. where support is never given.")
     languages = models.JSONField(default=list, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC")
-    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, notice}}")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, notice}}",
+                                    validators=[TranslationsValidator("name", "notice")])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -36,7 +38,8 @@ class OfficialChannel(models.Model):
     value = models.CharField(max_length=200, blank=True)
     url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
-    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name}}")
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name}}",
+                                    validators=[TranslationsValidator("name")])
 
     class Meta:
         ordering = ["position", "id"]
