@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from django.apps import apps
-from django.contrib.admin.utils import quote  # as the admin's own links: "msg_2C…" must not read as ","
+from django.contrib.admin.utils import quote as admin_quote  # as the admin's own links: "msg_2C…" must not read as ","
 from django.core import serializers
 from django.test import Client
 
@@ -125,7 +125,7 @@ def test_a_probe_secret_is_in_no_database_row_log_page_api_answer_or_webhook(pag
                 "/admin/probes/proberun/", *[f"/admin/probes/proberun/{r.pk}/change/" for r in failed],
                 "/admin/statuspage/incident/", f"/admin/statuspage/incident/{incident.pk}/change/",
                 "/admin/statuspage/auditlog/", "/admin/statuspage/outboxevent/",
-                *[f"/admin/statuspage/outboxevent/{quote(e.pk)}/change/" for e in OutboxEvent.objects.all()],
+                *[f"/admin/statuspage/outboxevent/{admin_quote(e.pk)}/change/" for e in OutboxEvent.objects.all()],
                 "/admin/statuspage/delivery/", f"/admin/statuspage/webhooksubscriber/{hook.pk}/change/"]:
         response = console.get(url)
         assert response.status_code == 200, url
