@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import signal
 import sys
 import threading
 import time
@@ -64,18 +65,20 @@ class _Target(BaseHTTPRequestHandler):
             self._send(401, b'{"error": "no session"}')
 
 
-def _serve(latency: float, port_out: multiprocessing.connection.Connection) -> None:
+def _serve(latency: float, port_out: multiprocessing.connection.Connection, handler: type[_Target]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
     _Target.latency = latency
     ThreadingHTTPServer.request_queue_size = 512  # many clients connect at once
     ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Target)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     port_out.send(server.server_address[1])
     server.serve_forever()
 
 
-def start_target(latency: float) -> tuple[multiprocessing.Process, str]:
+def start_target(latency: float, handler: type[_Target] = _Target) -> tuple[multiprocessing.Process, str]:
+    """The target in a process of its own (forked: `handler` may be any subclass)."""
     parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=_serve, args=(latency, child), daemon=True)
+    process = multiprocessing.Process(target=_serve, args=(latency, child, handler), daemon=True)
     process.start()
     return process, f"http://127.0.0.1:{parent.recv()}"
 

@@ -60,7 +60,6 @@ import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime, timezone
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,21 +104,8 @@ class _LoggingTarget(probe_runner._Target):
         self.wfile.write(body)
 
 
-def _serve(latency: float, port_out) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
-    probe_runner._Target.latency = latency
-    ThreadingHTTPServer.request_queue_size = 512
-    ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _LoggingTarget)
-    port_out.send(server.server_address[1])
-    server.serve_forever()
-
-
 def start_target(latency: float) -> tuple[multiprocessing.Process, str]:
-    parent, child = multiprocessing.Pipe()
-    process = multiprocessing.Process(target=_serve, args=(latency, child), daemon=True)
-    process.start()
-    return process, f"http://127.0.0.1:{parent.recv()}"
+    return probe_runner.start_target(latency, _LoggingTarget)
 
 
 def take_arrivals(base: str) -> list[tuple[str, float]]:
@@ -642,7 +628,7 @@ def report(results: list[dict], bare: float, args: argparse.Namespace, tick: flo
             ratio = best["achieved"] / bare
             met = ratio >= GOAL_RATIO
             print(f"on time ({what}): highest load with every run started within {GOAL_LATENESS_S:g} s: "
-                  f"{best['load']:.0%} offered, {best['achieved']:.1f} runs/s = {ratio:.2f} of the bare loop; "
+                  f"{best['load']:.0%} offered, {best['achieved']:.1f} runs/s = {ratio:.3f} of the bare loop; "
                   f"goal (>= {GOAL_RATIO:.0%} with max lateness <= {GOAL_LATENESS_S:g} s): {'MET' if met else 'NOT MET'}")
         else:
             print(f"on time ({what}): no load had every run start within {GOAL_LATENESS_S:g} s "

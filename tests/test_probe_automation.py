@@ -280,17 +280,20 @@ def reserve(monkeypatch):
     server.stop()
 
 
+# The demo's own check: log in as the canary, then read the profile's deferment.
+CANARY_STEPS = [
+    {"name": "login", "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/login",
+                                  "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
+     "expect": {"status": 200, "json": {"$.token": {"exists": True}}}, "save": {"token": "$.token"}},
+    {"name": "profile shows the canary's true data",
+     "request": {"method": "GET", "url": "{{ env.RESERVE_BASE_URL }}/api/profile",
+                 "headers": {"Authorization": "Bearer {{ token }}"}},
+     "expect": {"status": 200, "json": {"$.deferment.status": "none"}}},
+]
+
+
 def live_probe(page, **overrides):
-    """The demo's own check: log in as the canary, then read the profile's deferment."""
-    return make_probe(page, steps=[
-        {"name": "login", "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/login",
-                                      "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
-         "expect": {"status": 200, "json": {"$.token": {"exists": True}}}, "save": {"token": "$.token"}},
-        {"name": "profile shows the canary's true data",
-         "request": {"method": "GET", "url": "{{ env.RESERVE_BASE_URL }}/api/profile",
-                     "headers": {"Authorization": "Bearer {{ token }}"}},
-         "expect": {"status": 200, "json": {"$.deferment.status": "none"}}},
-    ], **overrides)
+    return make_probe(page, steps=CANARY_STEPS, **overrides)
 
 
 class LiveRuns:

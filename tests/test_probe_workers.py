@@ -10,6 +10,7 @@ from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import Component, Incident
 from tests.processes import brokers, celery_process, wait_for, worker_args
+from tests.test_probe_automation import CANARY_STEPS
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -20,15 +21,7 @@ def probe_config(page_config, regions, quorum):
     return {**page_config, "probes": [{
         "key": "reserve-login-and-profile", "component": "reserve-data", "interval": "2s", "timeout": "1500ms",
         "regions": regions, "quorum": quorum, "trip_after": 2, "recover_after": 2,
-        "steps": [
-            {"name": "login", "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/login",
-                                          "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
-             "expect": {"status": 200, "json": {"$.token": {"exists": True}}}, "save": {"token": "$.token"}},
-            {"name": "profile shows the canary's true data",
-             "request": {"method": "GET", "url": "{{ env.RESERVE_BASE_URL }}/api/profile",
-                         "headers": {"Authorization": "Bearer {{ token }}"}},
-             "expect": {"status": 200, "json": {"$.deferment.status": "none"}}},
-        ],
+        "steps": CANARY_STEPS,
     }]}
 
 
