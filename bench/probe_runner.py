@@ -83,21 +83,25 @@ def start_target(latency: float, handler: type[_Target] = _Target) -> tuple[mult
     return process, f"http://127.0.0.1:{parent.recv()}"
 
 
+def probe_steps(login_headers: dict | None = None) -> list[dict]:
+    """The canary's login + profile steps, as the config writes them."""
+    login = {"method": "POST", "url": "{{ env.BASE }}/api/login",
+             "json": {"phone": "{{ env.PHONE }}", "code": "{{ env.CODE }}"}}
+    if login_headers:
+        login["headers"] = login_headers
+    return [
+        {"name": "login", "request": login,
+         "expect": {"status": 200, "json": {"$.token": {"exists": True}}},
+         "save": {"token": "$.token"}},
+        {"name": "profile",
+         "request": {"url": "{{ env.BASE }}/api/profile", "headers": {"Authorization": "Bearer {{ token }}"}},
+         "expect": {"status": 200, "json": {"$.deferment.status": "none",
+                                            "$.notifications[*].type": {"not_contains": "deferment_granted"}}}},
+    ]
+
+
 def probe_spec() -> dict:
-    raw = {
-        "key": "bench", "component": "c", "timeout": "10s",
-        "steps": [
-            {"name": "login",
-             "request": {"method": "POST", "url": "{{ env.BASE }}/api/login",
-                         "json": {"phone": "{{ env.PHONE }}", "code": "{{ env.CODE }}"}},
-             "expect": {"status": 200, "json": {"$.token": {"exists": True}}},
-             "save": {"token": "$.token"}},
-            {"name": "profile",
-             "request": {"url": "{{ env.BASE }}/api/profile", "headers": {"Authorization": "Bearer {{ token }}"}},
-             "expect": {"status": 200, "json": {"$.deferment.status": "none",
-                                                "$.notifications[*].type": {"not_contains": "deferment_granted"}}}},
-        ],
-    }
+    raw = {"key": "bench", "component": "c", "timeout": "10s", "steps": probe_steps()}
     spec, errors = validate_probe(raw, "probes[0]", {"c"})
     assert spec is not None, errors
     return spec

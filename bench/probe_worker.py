@@ -119,17 +119,7 @@ def probe_raw(key: str, interval_s: int) -> dict:
     """probe_runner's login + profile probe, as a config entry; the login names the probe."""
     return {
         "key": key, "component": "bench", "interval": f"{interval_s}s", "timeout": f"{interval_s}s",
-        "steps": [
-            {"name": "login",
-             "request": {"method": "POST", "url": "{{ env.BASE }}/api/login", "headers": {"X-Bench-Probe": key},
-                         "json": {"phone": "{{ env.PHONE }}", "code": "{{ env.CODE }}"}},
-             "expect": {"status": 200, "json": {"$.token": {"exists": True}}},
-             "save": {"token": "$.token"}},
-            {"name": "profile",
-             "request": {"url": "{{ env.BASE }}/api/profile", "headers": {"Authorization": "Bearer {{ token }}"}},
-             "expect": {"status": 200, "json": {"$.deferment.status": "none",
-                                                "$.notifications[*].type": {"not_contains": "deferment_granted"}}}},
-        ],
+        "steps": probe_runner.probe_steps(login_headers={"X-Bench-Probe": key}),
     }
 
 
