@@ -33,23 +33,21 @@ def envbool(name: str, default: bool) -> bool:
 
 
 def envint(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+    return _parsed(name, default, int, "an integer")
 
 
 def envfloat(name: str, default: float) -> float:
+    return _parsed(name, default, float, "a number")
+
+
+def _parsed(name, default, parse, what):
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {what}") from None
 
 
 def envlist(name: str, default: list[str] | None = None) -> list[str]:
