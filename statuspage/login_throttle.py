@@ -15,11 +15,11 @@ when a reverse proxy in front sets it; without that, everyone behind the proxy i
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
+
+from statuspage.counters import bump, counter_key
 
 PREFIX = "login-fail:"
 
@@ -31,8 +31,7 @@ def client_ip(request) -> str:
 
 
 def _key(kind: str, *parts: str) -> str:
-    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{PREFIX}{kind}:{digest}"
+    return counter_key(PREFIX, kind, *parts)
 
 
 def _counters(request, username: str) -> list[tuple[str, int]]:
@@ -53,14 +52,7 @@ def refused(request, username: str) -> bool:
 def record_failure(request, username: str) -> None:
     window = settings.LOGIN_THROTTLE_WINDOW_S
     for key, _ in _counters(request, username):
-        cache.add(key, 0, window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: start again
-            cache.set(key, 1, window)
-        # Redis keeps a key's expiry through INCR, the file cache's incr() re-sets it to
-        # the default timeout: set it here, the same on both.
-        cache.touch(key, window)
+        bump(key, window)
 
 
 def _on_failure(sender, credentials, request=None, **kwargs) -> None:

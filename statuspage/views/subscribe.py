@@ -11,11 +11,8 @@ shows a webhook's secret). That POST needs no CSRF token either: the signed toke
 URL is the proof, and a page that forged the POST could not read the answer.
 """
 
-import hashlib
-
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
@@ -26,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from statuspage import notify
 from statuspage.api.webhooks import validate_webhook_url
+from statuspage.counters import bump, counter_key
 from statuspage.login_throttle import client_ip
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
 
@@ -61,16 +59,7 @@ def _private(response):
 
 def _over_limit(kind: str, value: str, limit: int) -> bool:
     """Count one more for `value`; True once the hour's count is past `limit`."""
-    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    key = f"subscribe-rate:{kind}:{digest}"
-    cache.add(key, 0, WINDOW_S)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: start again
-        count = 1
-        cache.set(key, count, WINDOW_S)
-    cache.touch(key, WINDOW_S)  # the file cache's incr() resets the expiry (see login_throttle)
-    return count > limit
+    return bump(counter_key("subscribe-rate:", kind, value), WINDOW_S) > limit
 
 
 def _throttled(request, email: str) -> bool:
