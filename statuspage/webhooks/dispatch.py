@@ -170,8 +170,7 @@ def _record(deliveries: list[Delivery], outcomes) -> None:
 
 def _disable(webhook: WebhookSubscriber, reason: str) -> None:
     if WebhookSubscriber.objects.filter(pk=webhook.pk, active=True).update(active=False, disabled_reason=reason[:300]):
-        Delivery.objects.filter(webhook=webhook, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.CANCELLED)
+        _cancel_for_stopped_webhooks([webhook.pk])
         from statuspage.notify import tell_webhook_owner
 
         tell_webhook_owner(webhook, reason)
