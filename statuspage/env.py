@@ -79,6 +79,14 @@ def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddre
     return networks
 
 
+def envproxies(name: str) -> int | list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A count of proxies in front (`2`) or their networks (`10.0.0.0/8,fd00::/8`); 0 if unset."""
+    raw = (_get(name) or "").strip()
+    if raw.isdigit():
+        return int(raw)
+    return envnetworks(name, "") if raw else 0
+
+
 def envsecret(name: str, default: str | None = None) -> str | None:
     """Read NAME, or the contents of the file named by NAME_FILE (Docker/K8s secrets)."""
     path = _get(f"{name}_FILE")

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envprobeallow, envsecret, envstr
+from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envprobeallow, envproxies, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STATUSPAGE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -212,6 +212,8 @@ LOGIN_FAILURES_PER_USER_IP = envint("LOGIN_FAILURES_PER_USER_IP", 5)
 LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 30)
 LOGIN_FAILURES_PER_USER = envint("LOGIN_FAILURES_PER_USER", 50)
 CLIENT_IP_HEADER = envstr("CLIENT_IP_HEADER")  # e.g. HTTP_X_REAL_IP, set by the reverse proxy
+# The proxies in front: a count, or their CIDRs (statuspage.client_address); empty: none.
+TRUSTED_PROXIES = envproxies("TRUSTED_PROXIES")
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
