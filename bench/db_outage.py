@@ -28,6 +28,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import demo_target  # noqa: E402  (the demo's probe variables)
 PY = str(ROOT / ".venv" / "bin" / "python")
 URLS = ["/", "/history", "/history.rss", "/history.atom", "/components/reserve-data/history.atom",
         "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
@@ -111,7 +113,8 @@ def main() -> None:
     db_port = info.port if args.stop_postgres else relay_port
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL", "PUBLIC_EXPORT_DIR")}
     env.update(DATABASE_URL=f"postgres://{info.user}@127.0.0.1:{db_port}/{name}", STATUSPAGE_VAR_DIR=str(var),
-               DB_CONN_MAX_AGE="60", LOG_LEVEL="ERROR", PUBLIC_RENDER_ON_WRITE="0", PORT=str(app_port))
+               DB_CONN_MAX_AGE="60", LOG_LEVEL="ERROR", PUBLIC_RENDER_ON_WRITE="0", PORT=str(app_port),
+               PROBE_ENV_ALLOW=demo_target.PROBE_ENV, PROBE_ALLOWED_NETWORKS=demo_target.LOOPBACK)
     relay = app = None
     base = f"http://127.0.0.1:{app_port}"
 

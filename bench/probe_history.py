@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import demo_target  # noqa: E402  (the demo's probe variables)
 VAR = Path(tempfile.mkdtemp(prefix="bench-history-"))
 os.environ["STATUSPAGE_VAR_DIR"] = str(VAR)
 os.environ.pop("REDIS_URL", None)
@@ -24,6 +25,7 @@ if os.environ.get("BENCH_DATABASE_URL"):
 else:
     os.environ.pop("DATABASE_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
+os.environ.setdefault("PROBE_ENV_ALLOW", demo_target.PROBE_ENV)
 
 import django  # noqa: E402
 

@@ -65,6 +65,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import demo_target  # noqa: E402  (the demo's probe variables)
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
@@ -156,7 +157,8 @@ class Stack:
                if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "PUBLIC_EXPORT_DIR")}
         env.update(STATUSPAGE_VAR_DIR=str(self.var), DJANGO_SETTINGS_MODULE="statuspage.settings",
                    PYTHONUNBUFFERED="1", PUBLIC_RENDER_ON_WRITE="0",
-                   PROBE_CONCURRENCY=str(args.probe_concurrency), PROBE_BATCH_SIZE=str(args.batch_size))
+                   PROBE_CONCURRENCY=str(args.probe_concurrency), PROBE_BATCH_SIZE=str(args.batch_size),
+                   PROBE_ALLOWED_NETWORKS=demo_target.LOOPBACK)  # its target listens on loopback
         database = broker = None
         if not args.sqlite:
             try:

@@ -41,13 +41,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import demo_target  # noqa: E402  (the demo's probe variables)
 VAR = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="statuspage-bench-"))
 VAR.mkdir(parents=True, exist_ok=True)
 VAR.chmod(0o755)  # nginx's workers (not root) read the files under it
 for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "PUBLIC_EXPORT_DIR"):
     os.environ.pop(name, None)  # the embedded defaults, as `make run` has them
 os.environ.update(STATUSPAGE_VAR_DIR=str(VAR / "app"), DJANGO_SETTINGS_MODULE="statuspage.settings",
-                  PUBLIC_RENDER_ON_WRITE="0", LOG_LEVEL="ERROR")
+                  PUBLIC_RENDER_ON_WRITE="0", LOG_LEVEL="ERROR", PROBE_ENV_ALLOW=demo_target.PROBE_ENV)
 
 import brotli  # noqa: E402
 import django  # noqa: E402

@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import demo_target  # noqa: E402  (the demo's probe variables)
 os.chdir(ROOT)
 WARMUP = 1500
 
@@ -42,6 +43,7 @@ os.environ.update(
     PUBLIC_BASE_URL="http://127.0.0.1:8000", DEMO_TARGET_URL=TARGET, PROBE_REGIONS="default",
     RESERVE_BASE_URL=f"{TARGET}/reserve", ONEID_BASE_URL=f"{TARGET}/oneid",
     CANARY_PHONE="+380500000001", CANARY_CODE="000000", CANARY_PASSPORT="AA0000001",
+    PROBE_ENV_ALLOW=demo_target.PROBE_ENV, PROBE_ALLOWED_NETWORKS=demo_target.LOOPBACK,
 )
 
 import django  # noqa: E402

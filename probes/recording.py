@@ -1,4 +1,6 @@
-"""Store a batch of verdicts in bulk, then feed each new run to its state machine.
+"""Store a batch of verdicts in bulk and feed each new run to its state machine, in one
+transaction: a run is recorded if and only if it has moved its state machine, whatever
+cuts the database connection in between (the replay of the runs gives the stored state).
 
 (probe, region, scheduled_for) is unique: a batch the broker delivers twice inserts
 nothing the second time, and only the rows this attempt inserted move a state machine,
@@ -33,16 +35,20 @@ def record_batch(region: str, runs: list[tuple[Probe, datetime, datetime, Verdic
             duration_ms=verdict.duration_ms, ok=verdict.ok, slow=slow, failure_class=verdict.failure_class or "",
             attempt=attempt, step=(verdict.step or "")[:200], message=verdict.message, detail=verdict.to_dict(),
         ))
-    ProbeRun.objects.bulk_create(rows, ignore_conflicts=True)
-    mine = set(ProbeRun.objects.filter(attempt=attempt).values_list("probe_id", "scheduled_for"))
-    new = 0
-    for probe, scheduled_for, started_at, verdict in sorted(runs, key=lambda r: r[1]):
-        if (probe.pk, scheduled_for) not in mine:
-            continue  # another delivery of this batch recorded it already
-        new += 1
+    applied = []
+    with transaction.atomic():
+        ProbeRun.objects.bulk_create(rows, ignore_conflicts=True)
+        mine = set(ProbeRun.objects.filter(attempt=attempt).values_list("probe_id", "scheduled_for"))
+        # By probe, then time: each probe's runs in order, and every batch takes the rows'
+        # locks in the same order, so batches of two regions cannot deadlock.
+        for probe, scheduled_for, started_at, verdict in sorted(runs, key=lambda r: (r[0].pk, r[1])):
+            if (probe.pk, scheduled_for) not in mine:
+                continue  # another delivery of this batch recorded it already
+            apply_verdict(probe.pk, region, verdict)
+            applied.append((probe, scheduled_for, started_at, verdict))
+    for probe, scheduled_for, started_at, verdict in applied:  # counted once it is stored
         metrics.observe_run(probe.key, region, verdict, (started_at - scheduled_for).total_seconds())
-        apply_verdict(probe.pk, region, verdict)
-    return new
+    return len(applied)
 
 
 def apply_verdict(probe_id: int, region: str, verdict: Verdict) -> None:

@@ -13,7 +13,7 @@ import json
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from urllib.parse import quote, quote_plus
@@ -74,18 +74,25 @@ def _shared_ssl_context() -> ssl.SSLContext:
         return _ssl_context
 
 
-def make_client(max_connections: int = 32) -> httpx.Client:
+# Builds the client's transport from httpx's `verify` and `limits` keywords. The caller
+# passes the SSRF guard in (statuspage.webhooks.ssrf.GuardedTransport): the runner stays pure.
+TransportFactory = Callable[..., httpx.BaseTransport]
+
+
+def make_client(max_connections: int = 32, transport: TransportFactory | None = None) -> httpx.Client:
     """A client for probes: no proxies/netrc from the environment, no redirects, no shared cookies."""
     # The client's own jar refuses every cookie, so probes sharing a client can't see each
     # other's sessions; each run keeps its own jar (see run_probe).
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.Client(
         trust_env=False,
         verify=_shared_ssl_context(),
         follow_redirects=False,
         cookies=no_cookies,
         headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=limits,
+        transport=transport(verify=_shared_ssl_context(), limits=limits) if transport else None,
     )
 
 
@@ -402,8 +409,10 @@ def _transport_failure(exc: Exception, elapsed_ms: int, timeout_ms: int) -> _Fai
 # ---------------------------------------------------------------- many probes
 
 
-def run_batch(specs: list[dict], env: Mapping[str, str], concurrency: int = 32) -> list[Verdict]:
-    """Run many probes at once, at most `concurrency` in flight; verdicts in the order of specs."""
+def run_batch(specs: list[dict], env: Mapping[str, str], concurrency: int = 32,
+              transport: TransportFactory | None = None) -> list[Verdict]:
+    """Run many probes at once, at most `concurrency` in flight; verdicts in the order of specs.
+    `transport` builds each client's transport (the SSRF guard); None connects anywhere."""
     if not specs:
         return []
     workers = max(1, min(concurrency, len(specs)))
@@ -417,7 +426,7 @@ def run_batch(specs: list[dict], env: Mapping[str, str], concurrency: int = 32) 
         try:
             client = getattr(local, "client", None)
             if client is None:
-                client = local.client = make_client(max_connections=8)
+                client = local.client = make_client(max_connections=8, transport=transport)
                 with clients_lock:
                     clients.append(client)
         except Exception as exc:  # e.g. no CA bundle: still one verdict per spec

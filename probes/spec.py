@@ -41,9 +41,12 @@ TIMEOUT_MS = (1, 300_000)
 
 
 def validate_probe(
-    raw: object, path: str, component_keys: Collection[str]
+    raw: object, path: str, component_keys: Collection[str], env_allowed: Collection[str] | None = None
 ) -> tuple[dict | None, Errors]:
-    """Return (normalised probe, []) or (None, [(path, message), ...]). Never raises."""
+    """Return (normalised probe, []) or (None, [(path, message), ...]). Never raises.
+
+    `env_allowed`: the names `{{ env.NAME }}` may read (PROBE_ENV_ALLOW); None checks none.
+    """
     errors: Errors = []
 
     def report(where: str, message: str) -> None:
@@ -51,10 +54,22 @@ def validate_probe(
 
     try:
         probe = _probe(raw, path, component_keys, report)
+        if probe is not None and env_allowed is not None:
+            _env_allowed(probe, path, env_allowed, report)
     except Exception as exc:  # a validator bug must not take the whole config apply down
         report(path, f"could not be validated: {type(exc).__name__}: {str(exc)[:200]}")
         probe = None
     return (probe if not errors else None), errors
+
+
+def _env_allowed(probe: dict, path: str, allowed: Collection[str], report: Report) -> None:
+    """A probe reads only the worker's variables PROBE_ENV_ALLOW lists: never its secrets."""
+    for index, step in enumerate(probe["steps"]):
+        names = {p.name for text in iter_strings([step.get("request"), step.get("expect")])
+                 for p in scan(text)[0] if p.env}
+        for name in sorted(names - set(allowed)):
+            report(f"{path}.steps[{index}]", f"{{{{ env.{name} }}}} names {name}, which PROBE_ENV_ALLOW does not "
+                   f"list (allowed: {', '.join(sorted(allowed)) or 'none'})")
 
 
 # ---------------------------------------------------------------- helpers

@@ -13,6 +13,7 @@ from probes import rollup, scheduler
 from probes.models import Probe
 from probes.recording import record_batch
 from probes.runner import run_batch
+from statuspage.webhooks.ssrf import GuardedTransport
 
 
 @shared_task(ignore_result=True, expires=5)
@@ -20,12 +21,25 @@ def dispatch_due_probes() -> int:
     return scheduler.dispatch_due()
 
 
+def probe_env() -> dict[str, str]:
+    """The worker's environment as probes see it: only the names PROBE_ENV_ALLOW lists, so a
+    probe stored before the list shrank still cannot read anything else."""
+    return {name: os.environ[name] for name in settings.PROBE_ENV_ALLOW if name in os.environ}
+
+
+def guarded_transport(**kwargs) -> GuardedTransport:
+    """The webhooks' SSRF guard, with the probes' allowed networks (redirect hops included)."""
+    return GuardedTransport(settings.PROBE_ALLOWED_NETWORKS, setting="PROBE_ALLOWED_NETWORKS",
+                            subject="probe URL", **kwargs)
+
+
 @shared_task(ignore_result=True, acks_late=True)
 def run_probe_batch(region: str, items: list[tuple[int, str]]) -> int:
     probes = Probe.objects.in_bulk([probe_id for probe_id, _ in items])
     todo = [(probes[pid], datetime.fromisoformat(when)) for pid, when in items if pid in probes]
     started = timezone.now()
-    verdicts = run_batch([p.definition for p, _ in todo], os.environ, concurrency=settings.PROBE_CONCURRENCY)
+    verdicts = run_batch([p.definition for p, _ in todo], probe_env(), concurrency=settings.PROBE_CONCURRENCY,
+                         transport=guarded_transport)
     return record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts)])
 
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from probes.models import Probe, ProbeRun
 from statuspage.api.params import flag
-from statuspage.login_throttle import client_ip
+from statuspage.client_address import client_ip
 from statuspage.models import Component
 
 

@@ -20,6 +20,12 @@ export CANARY_PHONE="${CANARY_PHONE:-+380500000001}"
 export CANARY_CODE="${CANARY_CODE:-000000}"
 export CANARY_PASSPORT="${CANARY_PASSPORT:-AA0000001}"
 export PROBE_REGIONS="${PROBE_REGIONS:-default}"
+# Probes read only the variables listed here (never the service's own settings), and reach
+# loopback only because the demo target listens there (docs/security.md).
+export PROBE_ENV_ALLOW="${PROBE_ENV_ALLOW-$($PY -c 'import demo_target; print(demo_target.PROBE_ENV)')}"
+if [ "$DEMO_TARGET" != "0" ]; then
+  export PROBE_ALLOWED_NETWORKS="${PROBE_ALLOWED_NETWORKS-$($PY -c 'import demo_target; print(demo_target.LOOPBACK)')}"
+fi
 LOGS="$STATUSPAGE_VAR_DIR/logs"
 mkdir -p "$LOGS"
 rm -rf "$STATUSPAGE_VAR_DIR/metrics"  # per-process metric files of an earlier run

@@ -46,6 +46,9 @@ def build_instance(var_dir: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
     os.environ["PUBLIC_RENDER_ON_WRITE"] = "0"  # no worker here: pages render on first visit
     sys.path.insert(0, str(ROOT))
+    import demo_target
+
+    os.environ.setdefault("PROBE_ENV_ALLOW", demo_target.PROBE_ENV)
     import django
 
     django.setup()

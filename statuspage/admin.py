@@ -28,6 +28,7 @@ from statuspage.models import (
     WebhookSubscriber,
 )
 from statuspage.i18n import LANGUAGE_CODES
+from statuspage.oncall import is_administrator
 from statuspage.statuses import ALL_INCIDENT_STATUSES, CLOSED_STATUSES, ComponentStatus
 
 admin.site.site_header = "Status page — on-call console"
@@ -285,11 +286,30 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "expires_at", "last_used_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    """Tokens are issued by `manage.py oncall` and only renamed or revoked here: owner and
+    expiry are fixed at creation, and only administrators see other users' tokens."""
+
+    list_display = ["prefix", "user", "name", "issued_by", "created_at", "expires_at", "last_used_at"]
+    readonly_fields = ["prefix", "user", "issued_by", "created_at", "expires_at", "last_used_at"]
 
     def has_add_permission(self, request):
         return False  # `manage.py oncall add|token` shows a key once
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        return tokens if is_administrator(request.user) else tokens.filter(user=request.user)
+
+    def _own_or_admin(self, request, obj) -> bool:
+        return obj is None or obj.user_id == request.user.pk or is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._own_or_admin(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._own_or_admin(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._own_or_admin(request, obj)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

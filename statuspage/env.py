@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+# Every name the settings read: the service's own configuration, which probes may never read.
+READ: set[str] = set()
 
 
-def envstr(name: str, default: str = "") -> str:
+def _get(name: str, default: str | None = None) -> str | None:
+    READ.add(name)
     return os.environ.get(name, default)
 
 
+def envstr(name: str, default: str = "") -> str:
+    return _get(name, default)  # type: ignore[return-value]
+
+
 def envbool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -41,7 +49,7 @@ def envfloat(name: str, default: float) -> float:
 
 
 def _parsed(name, default, parse, what):
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -51,14 +59,14 @@ def _parsed(name, default, parse, what):
 
 
 def envlist(name: str, default: list[str] | None = None) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _get(name)
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    raw = os.environ.get(name, default)
+    raw = _get(name, default) or ""
     networks = []
     for item in raw.split(","):
         item = item.strip()
@@ -71,12 +79,42 @@ def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddre
     return networks
 
 
+def envproxies(name: str) -> int | list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A count of proxies in front (`2`) or their networks (`10.0.0.0/8,fd00::/8`); 0 if unset."""
+    raw = (_get(name) or "").strip()
+    if raw.isdigit():
+        return int(raw)
+    return envnetworks(name, "") if raw else 0
+
+
 def envsecret(name: str, default: str | None = None) -> str | None:
     """Read NAME, or the contents of the file named by NAME_FILE (Docker/K8s secrets)."""
-    path = os.environ.get(f"{name}_FILE")
+    path = _get(f"{name}_FILE")
     if path:
         try:
             return Path(path).read_text().strip()
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={path!r}: {exc}") from None
-    return os.environ.get(name, default)
+    return _get(name, default)
+
+
+# Never readable by a probe, whether or not this process's settings read them.
+NEVER_PROBE_ENV = frozenset({
+    "SECRET_KEY", "WEBHOOK_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL",
+    "EMAIL_HOST_PASSWORD", "EMAIL_HOST_USER", "DJANGO_SETTINGS_MODULE",
+})
+
+
+def envprobeallow(name: str) -> list[str]:
+    """The names `{{ env.NAME }}` may read. Call it last in the settings: naming any setting
+    the service reads itself (its secrets, its connections) stops the process."""
+    allowed = envlist(name, [])
+    forbidden = NEVER_PROBE_ENV | READ | {f"{n}_FILE" for n in NEVER_PROBE_ENV | READ}
+    refused = sorted(n for n in allowed if n in forbidden)
+    if refused:
+        raise ImproperlyConfigured(f"{name} lists {', '.join(refused)}: the service's own settings and secrets "
+                                   "can never be given to probes")
+    bad = [n for n in allowed if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
+    if bad:
+        raise ImproperlyConfigured(f"{name}: {bad[0]!r} is not an environment variable name")
+    return allowed

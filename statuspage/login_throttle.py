@@ -9,8 +9,8 @@ attempt checks no password, so it does not count):
   It is set high on purpose: anyone can make failures for a known username, and locking
   the on-call engineer out of the console during an incident is itself an attack.
 
-The address is REMOTE_ADDR, or the header named by CLIENT_IP_HEADER (e.g. HTTP_X_REAL_IP)
-when a reverse proxy in front sets it; without that, everyone behind the proxy is one address.
+The address is the client's as statuspage.client_address reads it (TRUSTED_PROXIES),
+counted per IPv6 /64; without trusted proxies, everyone behind a proxy is one address.
 """
 
 from __future__ import annotations
@@ -19,15 +19,10 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 
+from statuspage.client_address import address_bucket, client_ip
 from statuspage.counters import bump, counter_key
 
 PREFIX = "login-fail:"
-
-
-def client_ip(request) -> str:
-    header = settings.CLIENT_IP_HEADER
-    value = request.META.get(header, "") if header else ""
-    return value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
 
 
 def _key(kind: str, *parts: str) -> str:
@@ -35,7 +30,7 @@ def _key(kind: str, *parts: str) -> str:
 
 
 def _counters(request, username: str) -> list[tuple[str, int]]:
-    username, ip = username.strip().lower(), client_ip(request)
+    username, ip = username.strip().lower(), address_bucket(client_ip(request))
     return [
         (_key("user-ip", username, ip), settings.LOGIN_FAILURES_PER_USER_IP),
         (_key("ip", ip), settings.LOGIN_FAILURES_PER_IP),

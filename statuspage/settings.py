@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envsecret, envstr
+from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envprobeallow, envproxies, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STATUSPAGE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -212,6 +212,8 @@ LOGIN_FAILURES_PER_USER_IP = envint("LOGIN_FAILURES_PER_USER_IP", 5)
 LOGIN_FAILURES_PER_IP = envint("LOGIN_FAILURES_PER_IP", 30)
 LOGIN_FAILURES_PER_USER = envint("LOGIN_FAILURES_PER_USER", 50)
 CLIENT_IP_HEADER = envstr("CLIENT_IP_HEADER")  # e.g. HTTP_X_REAL_IP, set by the reverse proxy
+# The proxies in front: a count, or their CIDRs (statuspage.client_address); empty: none.
+TRUSTED_PROXIES = envproxies("TRUSTED_PROXIES")
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -302,6 +304,8 @@ PROBE_BATCH_EXPIRES_S = envint("PROBE_BATCH_EXPIRES_S", 60)
 PROBE_REOPEN_WINDOW_S = envint("PROBE_REOPEN_WINDOW_S", 30 * 60)
 PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
+# Probe targets pass the webhooks' SSRF guard: private, loopback and metadata addresses only if listed.
+PROBE_ALLOWED_NETWORKS = envnetworks("PROBE_ALLOWED_NETWORKS", "")
 # Metrics from web and worker processes are merged through this folder.
 PROMETHEUS_MULTIPROC_DIR = Path(envstr("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
 PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
@@ -321,6 +325,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:  # Django would refuse only at the first sen
 # Django's default is no timeout: a mail server that stops answering would hold a batch past its lease.
 EMAIL_TIMEOUT = envfloat("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "status@localhost")
+
+# Last, once every setting has been read: the names `{{ env.NAME }}` may read (none of them).
+PROBE_ENV_ALLOW = envprobeallow("PROBE_ENV_ALLOW")
 
 LOGGING = {
     "version": 1,

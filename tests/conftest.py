@@ -1,3 +1,5 @@
+import ipaddress
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -5,6 +7,7 @@ from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
+import demo_target
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import ApiToken
@@ -20,6 +23,24 @@ def _clean_cache():
     yield
     cache.clear()
     snapshots.forget()
+
+
+# The demo's probe variables, as scripts/run.sh allows them; worker processes get the same
+# list (tests.processes.process_env).
+DEMO_PROBE_ENV = demo_target.PROBE_ENV.split(",")
+# The test targets (demo target, echo servers) listen on loopback.
+LOOPBACK_NETWORKS = [ipaddress.ip_network(net) for net in demo_target.LOOPBACK.split(",")]
+
+
+@pytest.fixture(autouse=True)
+def _demo_probe_env(settings):
+    settings.PROBE_ENV_ALLOW = DEMO_PROBE_ENV
+
+
+@pytest.fixture
+def probes_reach_loopback(settings):
+    """Probes may reach the tests' loopback targets (PROBE_ALLOWED_NETWORKS)."""
+    settings.PROBE_ALLOWED_NETWORKS = LOOPBACK_NETWORKS
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,8 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
+import demo_target
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -42,7 +44,9 @@ def test_database_url() -> str:
 def process_env(broker: str, var_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env.update(DJANGO_SETTINGS_MODULE="statuspage.settings", STATUSPAGE_VAR_DIR=str(var_dir),
-               DATABASE_URL=test_database_url(), PYTHONUNBUFFERED="1")
+               DATABASE_URL=test_database_url(), PYTHONUNBUFFERED="1",
+               # The variables this test's config may name, and its targets on loopback.
+               PROBE_ENV_ALLOW=",".join(settings.PROBE_ENV_ALLOW), PROBE_ALLOWED_NETWORKS=demo_target.LOOPBACK)
     if broker != "filesystem":
         env["CELERY_BROKER_URL"] = broker_url(broker)
         env["REDIS_URL"] = broker_url(broker)

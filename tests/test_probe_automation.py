@@ -270,7 +270,7 @@ def test_a_maintenance_in_progress_keeps_the_probe_off_its_component(page, runs)
 
 
 @pytest.fixture
-def reserve(monkeypatch):
+def reserve(monkeypatch, probes_reach_loopback):
     """The demo target (a stand-in for Reserve+), its canary in the workers' environment."""
     monkeypatch.setenv("CANARY_PHONE", "+380500000001")
     monkeypatch.setenv("CANARY_CODE", "000000")

@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.text import slugify
 
 from statuspage import translations
@@ -270,7 +271,7 @@ def _probes(raw: Any, component_keys: set[str], errors: Errors) -> list[dict]:
         return []
     probes, seen = [], set()
     for i, item in enumerate(raw):
-        probe, probe_errors = validate_probe(item, f"probes[{i}]", component_keys)
+        probe, probe_errors = validate_probe(item, f"probes[{i}]", component_keys, settings.PROBE_ENV_ALLOW)
         errors.extend(probe_errors)
         if probe is None:
             continue

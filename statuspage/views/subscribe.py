@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from statuspage import notify
 from statuspage.api.webhooks import validate_webhook_url
 from statuspage.counters import bump, counter_key
-from statuspage.login_throttle import client_ip
+from statuspage.client_address import address_bucket, client_ip, mailbox
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -64,8 +64,8 @@ def _over_limit(kind: str, value: str, limit: int) -> bool:
 
 def _throttled(request, email: str) -> bool:
     # The client first: a refused flood does not use up the victim address's own budget.
-    return (_over_limit("ip", client_ip(request), LIMIT_PER_HOUR)
-            or _over_limit("email", email.strip().lower(), EMAILS_PER_HOUR))
+    return (_over_limit("ip", address_bucket(client_ip(request)), LIMIT_PER_HOUR)
+            or _over_limit("email", mailbox(email), EMAILS_PER_HOUR))
 
 
 def _page(request, template, status=200, **context):

@@ -99,8 +99,8 @@ def _is_allowed(ip: IPAddress, allowed: Iterable[IPNetwork]) -> bool:
     return any(ip in net or (inner is not None and inner in net) for net in allowed)
 
 
-def check_address(ip: IPAddress | str, allowed: Sequence[IPNetwork] = ()) -> None:
-    """Raise BlockedAddress unless `ip` is globally routable or explicitly allowed."""
+def check_address(ip: IPAddress | str, allowed: Sequence[IPNetwork] = (), setting: str = SETTING) -> None:
+    """Raise BlockedAddress unless `ip` is globally routable or explicitly allowed (by `setting`)."""
     ip = ipaddress.ip_address(ip)
     if _is_allowed(ip, allowed):
         return
@@ -111,7 +111,7 @@ def check_address(ip: IPAddress | str, allowed: Sequence[IPNetwork] = ()) -> Non
     if reason is None and not translation:
         reason = _reason(ip)
     if reason is not None:
-        raise BlockedAddress(f"{ip} is {reason}; allow it with {SETTING}", ip)
+        raise BlockedAddress(f"{ip} is {reason}; allow it with {setting}", ip)
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
@@ -132,7 +132,8 @@ def _literal(host: str) -> IPAddress | None:
 
 
 def resolve_checked(
-    host: str, port: int, allowed: Sequence[IPNetwork], resolver: Resolver = resolve
+    host: str, port: int, allowed: Sequence[IPNetwork], resolver: Resolver = resolve,
+    setting: str = SETTING, subject: str = "webhook URL",
 ) -> list[IPAddress]:
     """Resolve once and check every address: one bad address refuses the host."""
     literal = _literal(host)
@@ -141,11 +142,11 @@ def resolve_checked(
         raise OSError(f"{host} resolves to no address")
     for ip in addresses:
         try:
-            check_address(ip, allowed)
+            check_address(ip, allowed, setting)
         except BlockedAddress as exc:
             where = "points to" if literal is not None else f"host {host} resolves to"
             detail = str(exc).split(" is ", 1)[1]
-            raise BlockedAddress(f"webhook URL {where} {ip}, {detail}", ip) from None
+            raise BlockedAddress(f"{subject} {where} {ip}, {detail}", ip) from None
     return addresses
 
 
@@ -234,16 +235,18 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 class _GuardedBackend(httpcore.NetworkBackend):
     def __init__(
-        self, inner: httpcore.NetworkBackend, allowed: Sequence[IPNetwork], resolver: Resolver
+        self, inner: httpcore.NetworkBackend, allowed: Sequence[IPNetwork], resolver: Resolver,
+        setting: str = SETTING, subject: str = "webhook URL",
     ) -> None:
         self._inner, self._allowed, self._resolver = inner, tuple(allowed), resolver
+        self._setting, self._subject = setting, subject
 
     def connect_tcp(
         self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         try:
-            addresses = resolve_checked(host, port, self._allowed, self._resolver)
+            addresses = resolve_checked(host, port, self._allowed, self._resolver, self._setting, self._subject)
         except (BlockedAddress, OSError) as exc:
             raise _connect_error(exc, host) from None
         for i, ip in enumerate(addresses):  # fall back over checked addresses only
@@ -257,7 +260,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         raise AssertionError("unreachable")
 
     def connect_unix_socket(self, *args: typing.Any, **kwargs: typing.Any) -> httpcore.NetworkStream:
-        raise BlockedAddress("webhooks do not connect to unix sockets")
+        raise BlockedAddress(f"a {self._subject} does not connect to unix sockets")
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
@@ -315,15 +318,19 @@ def _install(pool: object, wrap: Callable[[typing.Any], object]) -> None:
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """An httpx transport that only connects to checked addresses, never via a proxy."""
+    """An httpx transport that only connects to checked addresses, never via a proxy.
+
+    `setting` and `subject` name, in its errors, the list that allows more and what was
+    refused (webhooks' defaults; probes pass PROBE_ALLOWED_NETWORKS and "probe URL")."""
 
     def __init__(
-        self, allowed: Sequence[IPNetwork] = (), resolver: Resolver = resolve, **kwargs: typing.Any
+        self, allowed: Sequence[IPNetwork] = (), resolver: Resolver = resolve, *, setting: str = SETTING,
+        subject: str = "webhook URL", **kwargs: typing.Any
     ) -> None:
         if kwargs.get("proxy") or kwargs.get("uds"):
             raise ValueError("the guarded transport connects directly, without proxy or socket")
         super().__init__(trust_env=False, **kwargs)
-        _install(self._pool, lambda inner: _GuardedBackend(inner, allowed, resolver))
+        _install(self._pool, lambda inner: _GuardedBackend(inner, allowed, resolver, setting, subject))
 
 
 class AsyncGuardedTransport(httpx.AsyncHTTPTransport):

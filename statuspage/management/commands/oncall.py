@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from statuspage.models import ApiToken, AuditLog
 from statuspage.oncall import ensure_oncall_group
@@ -37,24 +38,32 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.groups.add(group)
-        _, key = ApiToken.issue(user)
+        token, key = ApiToken.issue(user)
         AuditLog.record(via="config", action="oncall_add", obj=user, summary=username)
+        AuditLog.record(via="config", action="token_issue", obj=token, summary=str(token))
         self.stdout.write(f"{'created' if created else 'updated'} on-call user {username}")
         self.stdout.write(f"admin password: {password}")
         self.stdout.write(f"API token: {key}")
 
     def do_token(self, username, **_):
         user = self._user(username)
-        _, key = ApiToken.issue(user)
+        token, key = ApiToken.issue(user)
+        AuditLog.record(via="config", action="token_issue", obj=token, summary=str(token))
         self.stdout.write(f"API token: {key}")
 
     def do_remove(self, username, **_):
         user = self._user(username)
         user.is_active = False
         user.save(update_fields=["is_active"])
-        revoked, _ = ApiToken.objects.filter(user=user).delete()
-        AuditLog.record(via="config", action="oncall_remove", obj=user, summary=username)
-        self.stdout.write(f"deactivated {username}, revoked {revoked} token(s)")
+        with transaction.atomic():
+            tokens = list(ApiToken.held_or_issued_by(user).select_related("user"))
+            for token in tokens:
+                AuditLog.record(via="config", action="token_revoke", obj=token,
+                                summary=f"{token} on removal of {username}")
+            ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).delete()
+            AuditLog.record(via="config", action="oncall_remove", obj=user, summary=username,
+                            changes={"revoked_tokens": [t.prefix for t in tokens]})
+        self.stdout.write(f"deactivated {username}, revoked {len(tokens)} token(s)")
 
     def do_list(self, **_):
         group = ensure_oncall_group()
