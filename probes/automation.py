@@ -1,45 +1,42 @@
 """What a probe's state change does to its component and to incidents.
 
 Rules: the worst state of a component's probes sets its status; a trip opens an incident
-(published for `incident: auto`, a draft for `draft`, none for `none`); a recovery
-resolves it; a re-trip within the cooling-off window reopens the same incident. A draft's
-probe sets the status only once on-call has published the draft. A human always wins: a
-status set by hand, a maintenance in progress, or an incident under way opened by a person
-keeps automation's hands off the component until it is resolved (a maintenance booked for
-later holds nothing until it starts).
+(published for `incident: auto`, a draft for `draft` and `review`, none for `none`) in the
+config's plain words (probes.public_texts), never the verdict's diagnostics. A recovery
+moves it to `monitoring`; `monitoring_for` later without a re-trip it is resolved
+(advance_incidents). A re-trip of the same kind, during monitoring or within the
+cooling-off window after, returns to that incident; another kind opens its own, so a
+title always names what is failing now. A `review` draft is published `publish_after` the
+trip unless on-call published or discarded it first. A draft's probe sets the status only
+once the draft is public. A human always wins: a status set by hand, a maintenance in
+progress, or an incident under way opened by a person keeps automation's hands off the
+component until it is resolved (a maintenance booked for later holds nothing until it
+starts); a probe's incident a person has written in is resolved by a person, who is
+alerted when the probe recovers.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 
+from probes import public_texts
 from probes.models import Probe
+from probes.spec import DEFAULT_LIFECYCLE_MS
 from probes.states import DEGRADED, DOWN, UP
 from statuspage.i18n import localized, page_languages
 from statuspage.models import AuditLog, Component, Incident, PageSettings
 from statuspage.notify import queue_oncall_alert
-from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus
+from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus, IncidentStatus
 
-# What a failure means for the people who use the service, in plain words.
-_PLAIN = {
-    "assertion": gettext_noop("wrong data was shown to a test account"),
-    "timeout": gettext_noop("it is not answering in time"),
-    "connect": gettext_noop("it cannot be reached"),
-    "tls": gettext_noop("its secure connection is failing"),
-    "http_status": gettext_noop("it is answering with errors"),
-    "latency": gettext_noop("it is responding very slowly"),
-}
-_FAILING = gettext_noop("it is failing")
 T = TypeVar("T")
+# Modes whose incident starts as a draft, visible to on-call only.
+DRAFT_MODES = ("draft", "review")
 
 
 def on_state_change(probe: Probe, old: str, new: str, verdict: dict) -> None:
@@ -48,12 +45,13 @@ def on_state_change(probe: Probe, old: str, new: str, verdict: dict) -> None:
     held = _human_holds(component)
     mode = probe.definition.get("incident", "auto")
     handled = False
-    if held:
+    if old == DOWN and new != DOWN:
+        # Even when a person holds the component: their incident shows monitoring and they are told.
+        handled = _recovered(probe, component, _wanted_status(component), held)
+    elif held:
         pass
     elif new == DOWN and old != DOWN and mode != "none":
         handled = _tripped(probe, component, verdict)
-    elif old == DOWN and new != DOWN:
-        handled = _recovered(probe, component, _wanted_status(component))
     if not handled and not held:
         _follow(component)
     if new == DOWN and old != DOWN:
@@ -86,11 +84,25 @@ def draft_published(incident_id: str) -> None:
                 _follow(component, incident=probe.incident)
 
 
+def advance_incidents(now: datetime | None = None) -> int:
+    """What time alone does (a beat task, safe to repeat): resolve probes' incidents quiet
+    in monitoring for `monitoring_for`, publish `review` drafts due after `publish_after`."""
+    now = now or timezone.now()
+    probe_incidents = Incident.objects.filter(kind=Incident.Kind.INCIDENT).exclude(probe_key="")
+    moved = 0
+    for pk in probe_incidents.filter(status=IncidentStatus.MONITORING).values_list("pk", flat=True):
+        moved += _resolve_if_quiet(pk, now)
+    for pk in probe_incidents.filter(published=False).values_list("pk", flat=True):
+        moved += _publish_if_due(pk, now)
+    return moved
+
+
 def _human_holds(component: Component) -> bool:
-    """A status set by hand or by a maintenance, or a person's incident or maintenance under
-    way (one booked for later holds nothing until it starts)."""
-    if component.status != ComponentStatus.OPERATIONAL and component.status_source in (
-            Component.Source.MANUAL, Component.Source.MAINTENANCE):
+    """A status set by hand, a maintenance's status, or a person's incident or maintenance
+    under way (one booked for later holds nothing until it starts)."""
+    if component.status != ComponentStatus.OPERATIONAL and component.status_source == Component.Source.MANUAL:
+        return True
+    if component.status == ComponentStatus.UNDER_MAINTENANCE and component.status_source == Component.Source.MAINTENANCE:
         return True
     return Incident.objects.under_way().filter(components=component, probe_key="").exists()
 
@@ -114,36 +126,11 @@ def _wanted_status(component: Component) -> str:
 
 
 def _sets_status(probe: Probe) -> bool:
-    """A failing `incident: draft` probe waits for on-call: it sets the status only once
-    they have published its incident (and a quick re-trip reopens that public incident)."""
-    if probe.definition.get("incident", "auto") != "draft":
+    """A failing `draft` or `review` probe waits for its incident to be public: it sets the
+    status only once it is (and a quick re-trip reopens that public incident)."""
+    if probe.definition.get("incident", "auto") not in DRAFT_MODES:
         return True
     return probe.incident is not None and probe.incident.published
-
-
-def describe(component: Component, verdict: dict, lang: str | None = None) -> tuple[str, str]:
-    """The incident's name and first message, in the active language, naming the component
-    in `lang` (its plain name if None). The verdict's message quotes what the check saw,
-    so it stays as it is, in a code span."""
-    args = {"component": _component_name(component, lang),
-            "problem": _(_PLAIN.get(verdict.get("failure_class") or "", _FAILING))}
-    name = _("%(component)s: %(problem)s") % args
-    body = "\n\n".join(part for part in [
-        _("Our automated check with a test account found a problem with **%(component)s**: %(problem)s.") % args,
-        _as_code(verdict.get("message", "")),
-        _("We are investigating."),
-    ] if part)
-    return name, body
-
-
-def _as_code(text: str) -> str:
-    """A Markdown code span: shown as the machine's words, never read as Markdown itself
-    (a JSONPath's `*` or `_`)."""
-    text = re.sub(r"\n\s*\n", "\n", text.strip())  # a blank line would end the span
-    if not text:
-        return ""
-    ticks = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    return f"{ticks} {text} {ticks}" if text.startswith("`") or text.endswith("`") else f"{ticks}{text}{ticks}"
 
 
 def in_every_language(write: Callable[[str | None], T]) -> tuple[T, dict[str, T]]:
@@ -162,62 +149,108 @@ def _component_name(component: Component, lang: str | None) -> str:
     return localized(component, "name", lang) if lang else component.name
 
 
+def _words(probe: Probe | None, component: Component, kind: str, field: str) -> tuple[str, dict[str, str]]:
+    """A public text of `kind`, plain and per page language (probes.public_texts)."""
+    definition = probe.definition if probe else {}
+    return in_every_language(lambda lang: public_texts.text(
+        definition, kind, field, lang, _component_name(component, lang)))
+
+
 def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
-    """Open the probe's incident, or reopen it after a quick re-trip. True if that set the
-    component's status too: it does when the incident is public."""
-    incident = _reopenable(probe)
-    public = incident.published if incident else probe.definition.get("incident", "auto") == "auto"
+    """Open the probe's incident for this failure's kind, or return to the one of the same
+    kind it is monitoring or just resolved. True if that set the component's status too: it
+    does when the incident is public."""
+    kind = public_texts.kind_of(verdict)
+    mode = probe.definition.get("incident", "auto")
+    incident = _continuing(probe, kind)
+    public = incident.published if incident else mode == "auto"
     change = {component: _wanted_status(component)} if public else {}
+    body, body_translations = _words(probe, component, kind, "body")
     if incident:
-        body, translations = in_every_language(
-            lambda lang: _("The problem is back.") + "\n\n" + describe(component, verdict, lang)[1])
-        incident.post_update(status="investigating", body=body, components=change, via="probe",
-                             translations=translations)
+        # Not a new incident, and never a second public "resolved": the same one, identified.
+        incident.post_update(status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
+                             translations=body_translations)
     else:
-        (name, body), translated = in_every_language(lambda lang: describe(component, verdict, lang))
+        name, names = _words(probe, component, kind, "title")
         incident = Incident.open_new(
-            name=name, status="investigating", body=body, components=change,
+            name=name, status=IncidentStatus.INVESTIGATING, body=body, components=change,
             published=public, probe_key=probe.key, via="probe",
-            translations={lang: {"name": texts[0]} for lang, texts in translated.items()},
-            body_translations={lang: texts[1] for lang, texts in translated.items()},
+            translations={lang: {"name": text} for lang, text in names.items()},
+            body_translations=body_translations,
         )
     incident.components.add(component)
-    probe.incident = incident
-    probe.save(update_fields=["incident", "updated_at"])
-    queue_oncall_alert(incident.pk, probe.key)  # in the outbox with the incident: a broker down only delays it
+    probe.incident, probe.incident_kind = incident, kind
+    probe.save(update_fields=["incident", "incident_kind", "updated_at"])
+    # In the outbox with the incident: a broker down only delays it.
+    queue_oncall_alert(incident.pk, probe.key, what="review" if mode == "review" and not public else "tripped",
+                       detail=verdict.get("message", ""))
     return public
 
 
-def _reopenable(probe: Probe) -> Incident | None:
-    """The probe's last incident, if it recovered within the cooling-off window: a flapping
-    service makes one incident."""
-    cooling = timedelta(seconds=settings.PROBE_REOPEN_WINDOW_S)
+def _continuing(probe: Probe, kind: str) -> Incident | None:
+    """The probe's incident, if this trip continues it: the same kind, and still open (in
+    monitoring) or resolved within the cooling-off window. A flapping service makes one incident."""
     incident = probe.incident
-    if incident and not incident.is_open and probe.recovered_at and timezone.now() - probe.recovered_at <= cooling:
+    if incident is None or probe.incident_kind != kind:
+        return None
+    if incident.is_open:
+        return incident
+    cooling = timedelta(seconds=settings.PROBE_REOPEN_WINDOW_S)
+    if probe.recovered_at and timezone.now() - probe.recovered_at <= cooling:
         return incident
     return None
 
 
-def _recovered(probe: Probe, component: Component, wanted: str) -> bool:
-    """Resolve the probe's incident; True if that set the component's status too."""
+def _recovered(probe: Probe, component: Component, wanted: str, held: bool) -> bool:
+    """Move the probe's incident to monitoring; True if that set the component's status too.
+    An incident a person has written in stays theirs to resolve: they are told instead."""
     probe.recovered_at = timezone.now()
     probe.save(update_fields=["recovered_at", "updated_at"])
     incident = probe.incident
-    if incident is None or not incident.is_open:
+    if incident is None or not incident.is_open or incident.status == IncidentStatus.MONITORING:
         return False
-    if incident.updates.filter(author__isnull=False).exists():
-        return False  # a person has taken this incident over; they resolve it
-    count = probe.definition.get("recover_after", 2)
-
-    def resolved(lang: str | None) -> str:
-        return ngettext(
-            "Our automated check of **%(component)s** has passed %(count)s time in a row. "
-            "This incident is resolved.",
-            "Our automated check of **%(component)s** has passed %(count)s times in a row. "
-            "This incident is resolved.", count,
-        ) % {"component": _component_name(component, lang), "count": count}
-
-    body, translations = in_every_language(resolved)
-    incident.post_update(status="resolved", via="probe", components={component: wanted}, body=body,
+    human = incident.updates.filter(author__isnull=False).exists()
+    change = {component: wanted} if incident.published and not held and not human else {}
+    body, translations = _words(probe, component, "monitoring", "body")
+    incident.post_update(status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
                          translations=translations)
-    return True
+    if human:
+        queue_oncall_alert(incident.pk, probe.key, what="recovered")
+    return bool(change)
+
+
+def _resolve_if_quiet(pk: str, now: datetime) -> int:
+    with transaction.atomic():
+        incident = Incident.objects.filter(pk=pk).first()
+        if incident is None:
+            return 0
+        # Locks in a verdict's order (probe, then its rows): the two never deadlock.
+        probe = Probe.objects.select_for_update().filter(key=incident.probe_key).first()
+        incident = Incident.objects.select_for_update().get(pk=pk)
+        if incident.status != IncidentStatus.MONITORING or incident.updates.filter(author__isnull=False).exists():
+            return 0  # moved meanwhile, or a person's to resolve
+        if probe and probe.incident_id == incident.pk and probe.state == DOWN:
+            return 0
+        quiet = timedelta(milliseconds=(probe.definition if probe else {}).get("monitoring_for_ms", DEFAULT_LIFECYCLE_MS))
+        since = incident.updates.filter(status=IncidentStatus.MONITORING).order_by("-created_at").first()
+        if since is not None and now - since.created_at < quiet:
+            return 0
+        component = (probe.component if probe else None) or incident.components.first()
+        if component is None:
+            body, translations = "", {}
+        else:
+            body, translations = _words(probe, component, "resolved", "body")
+        incident.post_update(status=IncidentStatus.RESOLVED, via="probe", body=body, translations=translations)
+    return 1
+
+
+def _publish_if_due(pk: str, now: datetime) -> int:
+    """A `review` draft nobody published or discarded goes out: silence is never the outcome."""
+    incident = Incident.objects.filter(pk=pk, published=False).first()
+    probe = Probe.objects.filter(key=incident.probe_key).first() if incident else None
+    if probe is None or probe.definition.get("incident") != "review":
+        return 0
+    if now - incident.created_at < timedelta(milliseconds=probe.definition.get("publish_after_ms", DEFAULT_LIFECYCLE_MS)):
+        return 0
+    incident.publish_draft(via="probe")
+    return 1

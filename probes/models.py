@@ -21,6 +21,8 @@ class Probe(models.Model):
     state = models.CharField(max_length=10, choices=ProbeState.choices, default=ProbeState.UP)
     state_changed_at = models.DateTimeField(default=timezone.now)
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    incident_kind = models.CharField(max_length=20, blank=True, help_text=(
+        "The failure kind (wrong_data, unavailable, slow) of its incident: a re-trip of another kind opens its own."))
     recovered_at = models.DateTimeField(null=True, blank=True)
     last_failure = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,6 +22,7 @@ import httpx
 from httpx import _urlparse as httpx_urlparse
 
 from probes import matchers
+from probes.masking import mask_json, mask_text
 from probes.templating import Renderer, TemplateError, iter_strings, scan
 
 FAILURE_CLASSES = ("timeout", "connect", "tls", "http_status", "assertion", "latency")
@@ -294,8 +295,8 @@ class _Run:
     # ------------------------------------------------------------ checks
 
     def _snippet(self, text: str, limit: int = SNIPPET_CHARS) -> str:
-        # Redact before cutting, or a cut could leave half a secret that no longer matches.
-        return _clip(" ".join(self.redact(text).split()), limit)
+        # Only the shape of a response's text: its words may be a stranger's data (probes.masking).
+        return mask_text(" ".join(self.redact(text).split()))
 
     def _check_response(self, step: dict, response: httpx.Response, body: bytes, truncated: bool,
                         elapsed_ms: int) -> None:
@@ -335,7 +336,9 @@ class _Run:
         for number, result in enumerate(matchers.check(subject, matcher, values)):
             if not result.ok:
                 # Describe redacted values: matchers cut long values, which could split a secret.
-                seen = matchers.check(subject, matcher, self.redact.values(values))[number].seen  # type: ignore[arg-type]
+                # Masked too: a wrong answer may carry a stranger's data (probes.masking).
+                shown = mask_json(self.redact.values(values))
+                seen = matchers.check(subject, matcher, shown)[number].seen  # type: ignore[arg-type]
                 raise _Failure("assertion", result.expectation, seen)
 
     def _check_status(self, wanted: list[int] | None, response: httpx.Response, text: str) -> None:
@@ -356,11 +359,8 @@ class _Run:
                 raise _Failure("assertion", f"the body to contain '{needle}'", f"body starts with: {self._snippet(text)}")
         for needle in expect.get("body_not_contains") or []:
             if needle in text:
-                shown = self.redact(text)
-                at = max(shown.find(needle), 0)
-                around = shown[max(0, at - 60) : at + len(needle) + 60]
                 raise _Failure("assertion", f"the body not to contain '{needle}'",
-                               f"body contains it: ...{_clip(' '.join(around.split()), 250)}...")
+                               f"body contains it at character {text.find(needle)} of {len(text)}")
         window = text[: matchers.REGEX_WINDOW_CHARS]
         for pattern in expect.get("body_matches") or []:
             try:

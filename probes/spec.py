@@ -21,14 +21,16 @@ Report = Callable[[str, str], None]
 
 PROBE_KEYS = (
     "key", "component", "interval", "timeout", "regions", "quorum", "trip_after",
-    "recover_after", "degraded_over", "on_failure", "incident", "steps",
+    "recover_after", "degraded_over", "on_failure", "incident", "publish_after", "monitoring_for", "public", "steps",
 )
 STEP_KEYS = ("name", "request", "expect", "save")
 REQUEST_KEYS = ("method", "url", "headers", "query", "json", "form", "body", "follow_redirects")
 EXPECT_KEYS = ("status", "max_ms", "json", "body_contains", "body_not_contains", "body_matches", "header")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 ON_FAILURE = ("degraded_performance", "partial_outage", "major_outage")
-INCIDENT = ("auto", "draft", "none")
+INCIDENT = ("auto", "review", "draft", "none")
+PUBLIC_TEXT_KEYS = ("title", "body", "translations")
+PUBLIC_TITLE_MAX, PUBLIC_BODY_MAX = 200, 5000
 
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
 REGION_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
@@ -38,6 +40,8 @@ MAX_TEXT = 100_000  # request bodies and other strings
 # Bounds that keep one probe from hogging a worker or the scheduler.
 INTERVAL_MS = (1_000, 86_400_000)
 TIMEOUT_MS = (1, 300_000)
+LIFECYCLE_MS = (0, 7 * 86_400_000)  # publish_after, monitoring_for: up to a week
+DEFAULT_LIFECYCLE_MS = 600_000  # 10m
 
 
 def validate_probe(
@@ -205,8 +209,67 @@ def _probe(raw: object, path: str, component_keys: Collection[str], report: Repo
         "degraded_over_ms": degraded_over_ms,
         "on_failure": _choice(raw, "on_failure", path, "major_outage", ON_FAILURE, report),
         "incident": _choice(raw, "incident", path, "auto", INCIDENT, report),
+        "publish_after_ms": _duration(raw, "publish_after", path, DEFAULT_LIFECYCLE_MS, LIFECYCLE_MS, report),
+        "monitoring_for_ms": _duration(raw, "monitoring_for", path, DEFAULT_LIFECYCLE_MS, LIFECYCLE_MS, report),
+        "public": _public(raw.get("public", {}), _at(path, "public"), report),
         "steps": steps,
     }
+
+
+def _public(value: object, path: str, report: Report) -> dict:
+    """`public: {kind: {title, body, translations: {lang: {title, body}}}}`: the citizens' words."""
+    from probes.public_texts import KINDS, placeholder_problems
+    from statuspage import translations
+
+    value = _mapping(value, path, "public", report)
+    if not value:
+        return {}
+    _unknown_keys(value, KINDS, path, report)
+    public = {}
+    for kind in KINDS:
+        if kind not in value:
+            continue
+        where = _at(path, kind)
+        texts = _mapping(value[kind], where, f"public.{kind}", report)
+        if texts is None:
+            continue
+        _unknown_keys(texts, PUBLIC_TEXT_KEYS, where, report)
+        entry: dict = {"translations": {}}
+        for field, limit in (("title", PUBLIC_TITLE_MAX), ("body", PUBLIC_BODY_MAX)):
+            if field in texts:
+                entry[field] = _public_text(texts[field], _at(where, field), limit, report)
+        found = translations.problems(texts.get("translations", {}), {"title", "body"})
+        for lang, message in found:
+            report(_at(where, "translations") + (f".{lang}" if lang else ""), message)
+        if not found:
+            for lang, given in texts.get("translations", {}).items():
+                for field, limit in (("title", PUBLIC_TITLE_MAX), ("body", PUBLIC_BODY_MAX)):
+                    if field in given:
+                        _public_text(given[field], _at(_at(_at(where, "translations"), lang), field), limit, report)
+                entry["translations"][lang] = dict(given)
+        public[kind] = entry
+    for problem_path, text in _public_strings(public, path):
+        for problem in placeholder_problems(text):
+            report(problem_path, problem)
+    return public
+
+
+def _public_text(value: object, path: str, limit: int, report: Report) -> str | None:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        report(path, f"must be a non-empty text of at most {limit} characters, got {_kind(value)}")
+        return None
+    return value
+
+
+def _public_strings(public: dict, path: str):
+    for kind, entry in public.items():
+        for field in ("title", "body"):
+            if isinstance(entry.get(field), str):
+                yield f"{path}.{kind}.{field}", entry[field]
+        for lang, given in entry["translations"].items():
+            for field, value in given.items():
+                if isinstance(value, str):
+                    yield f"{path}.{kind}.translations.{lang}.{field}", value
 
 
 def _regions(value: object, path: str, report: Report) -> list[str] | None:

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import rollup, scheduler
+from probes import automation, rollup, scheduler
 from probes.models import Probe
 from probes.recording import record_batch
 from probes.runner import run_batch
@@ -51,3 +51,8 @@ def rollup_probe_days() -> int:
 @shared_task(ignore_result=True)
 def prune_probe_history() -> int:
     return rollup.prune()
+
+
+@shared_task(ignore_result=True)
+def advance_probe_incidents() -> int:
+    return automation.advance_incidents()

@@ -191,9 +191,18 @@ class AlertNotDelivered(Exception):
     """A channel did not take the alert (raised once every channel was tried)."""
 
 
-def alert_text(incident: Incident, probe_key: str, admin_url: str) -> str:
+def alert_text(incident: Incident, probe_key: str, admin_url: str, what: str = "tripped", detail: str = "") -> str:
+    """`what`: tripped, review (a draft published by itself unless on-call acts first), or
+    recovered (an incident a person wrote in: they resolve it). `detail` is the verdict's
+    diagnostics, already masked by the runner: on-call only, never public."""
+    if what == "recovered":
+        return (f"Probe {probe_key} recovered: {incident.name} is shown as monitoring. "
+                f"You wrote in it, so resolve it when you are sure: {admin_url}")
     state = "published" if incident.published else "DRAFT — confirm or discard"
-    return f"Probe {probe_key} tripped: {incident.name} ({state}). {admin_url}"
+    if what == "review":
+        state = "DRAFT — published by itself after publish_after unless you publish, edit or discard it first"
+    text = f"Probe {probe_key} tripped: {incident.name} ({state}). {admin_url}"
+    return f"{text}\nSeen: {detail}" if detail else text
 
 
 def _post_alert(client, url: str, payload: dict) -> None:
@@ -217,7 +226,8 @@ def _alert_channels(user, client, payload: dict, context: dict) -> list[tuple[st
     return channels
 
 
-def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None) -> int:
+def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None, what: str = "tripped",
+                 detail: str = "") -> int:
     """Tell every on-call user, through their own webhook and/or email. Returns how many now.
 
     `told` holds the channels that took the alert already (skipped) and gains those that
@@ -233,9 +243,9 @@ def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None)
         return 0
     page = PageSettings.load()
     admin_url = absolute(page, reverse("admin:statuspage_incident_change", args=[incident.pk]))
-    text = alert_text(incident, probe_key, admin_url)
+    text = alert_text(incident, probe_key, admin_url, what, detail)
     payload = {"text": text, "incident_id": incident.pk, "probe": probe_key, "admin_url": admin_url,
-               "published": incident.published}
+               "published": incident.published, "what": what}
     users = get_user_model().objects.filter(is_active=True, groups__name=settings.ONCALL_GROUP).select_related(
         "oncall_contact")
     context = _context(page, text=text, incident=incident, admin_url=admin_url)
@@ -259,7 +269,7 @@ def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None)
 
 
 def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = None,
-                       enqueue: bool = True) -> str:
+                       enqueue: bool = True, what: str = "tripped", detail: str = "") -> str:
     """Write the alert to the outbox in the caller's transaction; sent once that commits.
 
     A broker that is down only delays it: the sweep sends what no task did. `event_id`
@@ -269,7 +279,7 @@ def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = 
 
     event, created = OutboxEvent.objects.get_or_create(id=event_id or new_message_id(), defaults={
         "type": ONCALL_EVENT, "component_keys": [],
-        "data": {"incident_id": incident_id, "probe": probe_key, "told": []}})
+        "data": {"incident_id": incident_id, "probe": probe_key, "told": [], "what": what, "detail": detail}})
     if created and enqueue:
         transaction.on_commit(lambda: _enqueue_alert(event.pk))
     return event.pk
@@ -292,7 +302,8 @@ def send_queued_alert(event_id: str) -> int:
     told = set(event.data.get("told", []))
     error = None
     try:
-        return alert_oncall(event.data["incident_id"], event.data["probe"], told)
+        return alert_oncall(event.data["incident_id"], event.data["probe"], told,
+                            event.data.get("what", "tripped"), event.data.get("detail", ""))
     except Exception as exc:
         error = str(exc)[:1000]
         raise

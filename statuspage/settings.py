@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-probes": {"task": "probes.tasks.dispatch_due_probes", "schedule": envfloat("PROBE_DISPATCH_S", 0.25)},
     "rollup-probes": {"task": "probes.tasks.rollup_probe_days", "schedule": 300.0},
     "prune-probes": {"task": "probes.tasks.prune_probe_history", "schedule": 3600.0},
+    # Time alone moves a probe's incident: monitoring → resolved, a review draft → published.
+    "advance-probe-incidents": {"task": "probes.tasks.advance_probe_incidents", "schedule": 10.0},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -302,6 +304,8 @@ PROBE_CONCURRENCY = envint("PROBE_CONCURRENCY", 32)
 PROBE_BATCH_SIZE = envint("PROBE_BATCH_SIZE", 50)
 PROBE_BATCH_EXPIRES_S = envint("PROBE_BATCH_EXPIRES_S", 60)
 PROBE_REOPEN_WINDOW_S = envint("PROBE_REOPEN_WINDOW_S", 30 * 60)
+# `{next_update}` in a probe's public texts: this long after the text is posted.
+PROBE_NEXT_UPDATE_S = envint("PROBE_NEXT_UPDATE_S", 30 * 60)
 PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
 # Probe targets pass the webhooks' SSRF guard: private, loopback and metadata addresses only if listed.

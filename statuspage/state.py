@@ -25,6 +25,8 @@ from statuspage.statuses import (
     IMPACT_SEVERITY,
     INDICATOR_DESCRIPTION_EN,
     ComponentStatus,
+    Impact,
+    IncidentStatus,
     worst_component_status,
     worst_impact,
 )
@@ -43,12 +45,21 @@ def indicator(components, open_incidents) -> str:
     """Worst of the components' statuses and the open incidents' impacts; `maintenance`
     when nothing is wrong but a maintenance is in progress."""
     incidents = [i for i in open_incidents if not i.is_maintenance]
+    # An incident in monitoring is over as far as anyone can tell: it holds at most `minor`,
+    # so the banner does not cry "major outage" over a working, green page.
     worst = worst_impact(
-        [COMPONENT_INDICATOR[c.status] for c in components] + [i.impact for i in incidents]
+        [COMPONENT_INDICATOR[c.status] for c in components]
+        + [_held_impact(i) for i in incidents]
     )
     if IMPACT_SEVERITY[worst] == 0 and any(i.is_maintenance and i.is_under_way for i in open_incidents):
         return "maintenance"
     return str(worst)
+
+
+def _held_impact(incident) -> str:
+    if incident.status == IncidentStatus.MONITORING:
+        return min(incident.impact, Impact.MINOR, key=IMPACT_SEVERITY.__getitem__)
+    return incident.impact
 
 
 @dataclass

@@ -10,13 +10,15 @@ from django.test import Client
 from django.utils import timezone
 
 from demo_target.server import start_in_thread
+from probes.automation import advance_incidents
 from probes.config import apply_probes
 from probes.models import Probe, ProbeRun
 from probes.recording import record_batch
 from probes.runner import Verdict
 from probes.spec import validate_probe
 from probes.tasks import run_probe_batch
-from statuspage.models import AuditLog, Component, Incident
+from statuspage.models import AuditLog, Component, Incident, OutboxEvent
+from statuspage.notify import ONCALL_EVENT
 from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
 from tests.test_languages import NAMES
 
@@ -26,6 +28,8 @@ WRONG_DEFERRAL = Verdict(ok=False, duration_ms=40, failure_class="assertion", st
                          step="profile shows the canary's true data", expectation="none", seen="granted",
                          message="Step 'profile shows the canary's true data' failed: $.deferment.status = granted, "
                                  "expected none")
+LOGIN_DOWN = Verdict(ok=False, duration_ms=40, failure_class="http_status", step_index=0, step="login",
+                     expectation="HTTP 200", seen="HTTP 503", message="Step 'login' failed: HTTP 503, expected HTTP 200")
 GOOD = Verdict(ok=True, duration_ms=40)
 SLOW = Verdict(ok=True, duration_ms=2500)
 
@@ -72,8 +76,9 @@ def test_one_failure_does_not_trip_but_two_in_a_row_do(page, runs):
     assert component().status == "major_outage"
     incident = Incident.objects.get()
     assert incident.published and incident.status == "investigating" and incident.probe_key == probe.key
-    assert incident.name == "Registration data: wrong data was shown to a test account"
-    assert "$.deferment.status = granted, expected none" in incident.updates.get().body
+    assert incident.name == "Registration data: some people may be shown wrong information"
+    assert "do not act on it" in incident.updates.get().body
+    assert "deferment" not in incident.updates.get().body  # the diagnostics stay inside
     assert list(incident.components.values_list("key", flat=True)) == ["reserve-data"]
 
 
@@ -85,26 +90,54 @@ def test_a_flapping_probe_does_not_trip(page, runs):
     assert component().status == "operational" and Incident.objects.count() == 0
 
 
-def test_recovery_resolves_the_incident_after_recover_after_passes(page, runs):
-    probe = make_probe(page)
+def test_recovery_moves_the_incident_to_monitoring_and_a_quiet_monitoring_for_resolves_it(page, runs):
+    probe = make_probe(page, monitoring_for="5m")
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD)
     assert component().status == "major_outage"
 
     runs(probe, GOOD)
-
     incident = Incident.objects.get()
-    assert incident.status == "resolved"
-    assert component().status == "operational"
-    assert "passed 2 times in a row" in incident.updates.first().body
+    assert incident.status == "monitoring" and component().status == "operational"
+    assert "working again" in incident.updates.first().body
+    assert advance_incidents() == 0  # not quiet long enough yet
+
+    assert advance_incidents(timezone.now() + timedelta(minutes=5, seconds=1)) == 1
+    incident.refresh_from_db()
+    assert incident.status == "resolved" and "is fixed" in incident.updates.first().body
+    assert advance_incidents(timezone.now() + timedelta(minutes=30)) == 0  # resolved once
 
 
-def test_a_quick_retrip_reopens_the_same_incident(page, runs):
+def test_a_retrip_during_monitoring_returns_to_identified_without_a_resolved(page, runs):
     probe = make_probe(page)
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD, WRONG_DEFERRAL, WRONG_DEFERRAL)
 
     incident = Incident.objects.get()
-    assert incident.status == "investigating"
-    assert [u.status for u in incident.updates.all()] == ["investigating", "resolved", "investigating"]
+    assert incident.status == "identified"
+    assert [u.status for u in incident.updates.order_by("created_at")] == ["investigating", "monitoring", "identified"]
+    assert component().status == "major_outage"
+
+
+def test_a_flapping_target_gives_one_incident_and_at_most_one_public_resolved(page, runs):
+    probe = make_probe(page, monitoring_for="1m")
+    for _ in range(3):
+        runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
+        advance_incidents()
+
+    assert advance_incidents(timezone.now() + timedelta(minutes=2)) == 1
+    incident = Incident.objects.get()
+    assert [u.status for u in incident.updates.order_by("created_at")] == [
+        "investigating", "monitoring", "identified", "monitoring", "identified", "monitoring", "resolved"]
+    assert component().status == "operational"
+
+
+def test_a_retrip_of_another_kind_opens_its_own_incident_named_for_it(page, runs):
+    probe = make_probe(page)
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD, LOGIN_DOWN, LOGIN_DOWN)
+
+    wrong, down = Incident.objects.order_by("created_at")
+    assert wrong.name == "Registration data: some people may be shown wrong information"
+    assert wrong.status == "monitoring"
+    assert down.name == "Registration data is not working" and down.status == "investigating"
     assert component().status == "major_outage"
 
 
@@ -113,6 +146,7 @@ def test_a_retrip_after_the_cooling_off_window_opens_a_new_incident(page, runs):
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        advance_incidents()
         runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
 
     assert Incident.objects.count() == 2
@@ -168,14 +202,19 @@ def test_an_incident_opened_by_a_person_wins_until_resolved(page, runs):
     assert component().status == "major_outage"
 
 
-def test_a_person_who_took_over_the_probes_incident_resolves_it(page, runs, oncall_user):
+def test_a_person_who_took_over_the_probes_incident_resolves_it_and_is_told_of_the_recovery(
+        page, runs, oncall_user):
     probe = make_probe(page)
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
     Incident.objects.get().post_update(status="identified", body="Rolling back", author=oncall_user)
 
     runs(probe, GOOD, GOOD)
 
-    assert Incident.objects.get().status == "identified"
+    assert Incident.objects.get().status == "monitoring"  # shown publicly as monitoring
+    alert = OutboxEvent.objects.filter(type=ONCALL_EVENT).order_by("created_at").last()
+    assert alert.data["what"] == "recovered"
+    assert advance_incidents(timezone.now() + timedelta(days=1)) == 0  # a person resolves it
+    assert Incident.objects.get().status == "monitoring"
 
 
 def test_quorum_needs_two_regions_to_agree(page, runs):
@@ -314,24 +353,23 @@ def live_runs():
     return LiveRuns()
 
 
-def test_a_quick_retrip_against_a_real_target_reopens_the_same_incident(page, reserve, live_runs):
+def test_a_quick_retrip_against_a_real_target_continues_the_same_incident(page, reserve, live_runs):
     probe = live_probe(page)
 
     reserve.drill.switch("wrong_deferral")
     live_runs(probe, 2)
     incident = Incident.objects.get()
     assert component().status == "major_outage"
-    assert "$.deferment.status = granted, expected none" in incident.updates.get().body
+    assert "do not act on it" in incident.updates.get().body
     reserve.drill.switch("ok")
     live_runs(probe, 2)
-    assert Incident.objects.get().status == "resolved" and component().status == "operational"
+    assert Incident.objects.get().status == "monitoring" and component().status == "operational"
 
     reserve.drill.switch("wrong_deferral")
     live_runs(probe, 2)
 
     assert Incident.objects.get().pk == incident.pk
-    assert [u.status for u in incident.updates.all()] == ["investigating", "resolved", "investigating"]
-    assert incident.updates.first().body.startswith("The problem is back.")
+    assert [u.status for u in incident.updates.order_by("created_at")] == ["investigating", "monitoring", "identified"]
     assert [(a.component.key, a.new_status) for a in incident.updates.first().affected_components.all()] == [
         ("reserve-data", "major_outage")]
     assert component().status == "major_outage"
@@ -352,11 +390,13 @@ def test_a_draft_against_a_real_target_waits_for_on_call_then_acts_as_auto(
 
     reserve.drill.switch("ok")
     live_runs(probe, 2)
-    assert Incident.objects.get().status == "resolved" and component().status == "operational"
+    assert Incident.objects.get().status == "monitoring" and component().status == "operational"
+    advance_incidents(timezone.now() + timedelta(minutes=11))
+    assert Incident.objects.get().status == "resolved"
 
     reserve.drill.switch("wrong_deferral")
     live_runs(probe, 2)  # a quick re-trip reopens the incident on-call published, in public
-    assert Incident.objects.get().status == "investigating" and component().status == "partial_outage"
+    assert Incident.objects.get().status == "identified" and component().status == "partial_outage"
 
 
 def test_a_draft_published_after_the_probe_recovered_changes_nothing(
@@ -368,7 +408,7 @@ def test_a_draft_published_after_the_probe_recovered_changes_nothing(
         Incident.objects.get().publish_draft()
 
     assert component().status == "operational"
-    assert Incident.objects.get().status == "resolved"
+    assert Incident.objects.get().status == "monitoring"
 
 
 def test_a_new_draft_after_the_cooling_off_window_waits_for_on_call_again(
@@ -380,6 +420,7 @@ def test_a_new_draft_after_the_cooling_off_window_waits_for_on_call_again(
     runs(probe, GOOD, GOOD)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        advance_incidents()
         runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, WRONG_DEFERRAL)
 
     assert Incident.objects.filter(published=False).count() == 1
@@ -401,16 +442,15 @@ def test_a_probes_incident_is_told_in_the_readers_language(demo, runs):
 
     uk = Client().get("/?lang=uk").content.decode()
     uz_latn = Client().get("/?lang=uz-latn").content.decode()
-    assert "Дані військового обліку: тестовому акаунту показано хибні дані" in uk
-    assert "виявила проблему: <strong>Дані військового обліку</strong>" in uk and "Ми з’ясовуємо причину." in uk
-    assert "Harbiy hisob maʼlumotlari: sinov akkauntiga notoʻgʻri maʼlumot koʻrsatildi" in uz_latn
-    assert "Sababini oʻrganyapmiz." in uz_latn
-    assert "wrong data was shown" not in uk + uz_latn and "We are investigating" not in uk + uz_latn
-    # What the check saw is quoted as it was, as code.
-    assert "<code>Step 'profile shows the canary's true data' failed: $.deferment.status = granted, expected none</code>" \
-           in uk
+    assert "Дані військового обліку: деяким людям можуть показувати хибні дані" in uk
+    assert "сервіс <strong>Дані військового обліку</strong> показує хибні дані" in uk
+    assert "Harbiy hisob maʼlumotlari: ayrim odamlarga notoʻgʻri maʼlumot koʻrsatilishi mumkin" in uz_latn
+    assert "rasmiy kanallarga murojaat qiling" in uz_latn
+    assert "wrong information" not in uk + uz_latn
+    # What the check saw stays inside: no step, no path, no value.
+    assert "deferment" not in uk + uz_latn and "profile shows" not in uk + uz_latn
     # The plain texts, for the API and for readers of other languages, stay English.
-    assert Incident.objects.get().name == "Registration data: wrong data was shown to a test account"
+    assert Incident.objects.get().name == "Registration data: some people may be shown wrong information"
 
 
 def test_the_recovery_and_the_relapse_are_told_in_the_readers_language_too(demo, runs):
@@ -418,13 +458,12 @@ def test_the_recovery_and_the_relapse_are_told_in_the_readers_language_too(demo,
 
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
     incident = Incident.objects.get()
-    resolved = Client().get(f"/incidents/{incident.id}?lang=uk").content.decode()
+    recovered = Client().get(f"/incidents/{incident.id}?lang=uk").content.decode()
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
     back = Client().get(f"/incidents/{incident.id}?lang=ru").content.decode()
 
-    assert "<strong>Дані військового обліку</strong>: наша автоматична перевірка пройшла успішно 2 рази поспіль. " \
-           "Проблему усунено." in resolved
-    assert "Проблема возникла снова." in back and "Данные воинского учёта: тестовому аккаунту показаны неверные данные" in back
+    assert "Сервіс <strong>Дані військового обліку</strong> знову працює." in recovered
+    assert "сервис <strong>Данные воинского учёта</strong> показывает неверные данные" in back
 
 
 @pytest.mark.parametrize("lang, html_lang", [("uz", "uz-Cyrl"), ("uz-latn", "uz-Latn")])

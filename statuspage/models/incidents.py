@@ -18,6 +18,7 @@ from statuspage.statuses import (
     Impact,
     IncidentStatus,
     MaintenanceStatus,
+    worst_component_status,
     worst_impact,
 )
 from statuspage.translations import TranslationsValidator
@@ -203,16 +204,26 @@ class Incident(models.Model):
             self.started_at = now
 
     def _components_to_restore(self) -> dict[Component, str]:
-        """On resolution, affected components go back to operational, or to under_maintenance
-        while a maintenance in progress lists them; another incident under way keeps them."""
-        others = Incident.objects.public().under_way().exclude(pk=self.pk).filter(components__in=self.components.all())
-        held = set(others.filter(kind=self.Kind.INCIDENT).values_list("components", flat=True))
-        maintained = set(others.filter(kind=self.Kind.MAINTENANCE).values_list("components", flat=True))
+        """On resolution, each affected component returns to the worst status still held by
+        another public incident under way on it (under_maintenance for a maintenance in
+        progress), else to operational."""
+        others = list(Incident.objects.public().under_way().exclude(pk=self.pk)
+                      .filter(components__in=self.components.all()).distinct())
+        held: dict[int, list[str]] = {}
+        for other in others:
+            if other.is_maintenance:
+                for pk in other.components.values_list("pk", flat=True):
+                    held.setdefault(pk, []).append(ComponentStatus.UNDER_MAINTENANCE)
+                continue
+            latest: dict[int, str] = {}  # what this incident last set each component to
+            for pk, status in AffectedComponent.objects.filter(update__incident=other).order_by(
+                    "update__created_at", "id").values_list("component_id", "new_status"):
+                latest[pk] = status
+            for pk, status in latest.items():
+                held.setdefault(pk, []).append(status)
         restore = {}
         for c in self.components.all():
-            if c.pk in held:
-                continue
-            wanted = ComponentStatus.UNDER_MAINTENANCE if c.pk in maintained else ComponentStatus.OPERATIONAL
+            wanted = worst_component_status(held.get(c.pk, [])) if c.pk in held else ComponentStatus.OPERATIONAL
             if c.status != wanted:
                 restore[c] = wanted
         return restore

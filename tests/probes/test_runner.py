@@ -66,17 +66,18 @@ def test_it_reports_wrong_deferral_as_assertion(target, client):
     verdict = run_probe(make_probe(LOGIN, PROFILE), env_for(target), client)
     assert_failed(verdict, "assertion", 1)
     assert verdict.step == "profile shows the canary's true data"
-    assert verdict.seen == "$.deferment.status = granted"
+    # A value read from the answer shows only its first and last character and its length.
+    assert verdict.seen == "$.deferment.status = g…d (7 characters)"
     assert verdict.expectation == "none"
     assert verdict.message == (
-        "Step 'profile shows the canary's true data' failed: $.deferment.status = granted, expected none")
+        "Step 'profile shows the canary's true data' failed: $.deferment.status = g…d (7 characters), expected none")
 
 
 def test_it_reports_a_granted_deferment_notification_as_assertion(target, client):
     target.state["profile"]["notifications"].append({"type": "deferment_granted"})
     verdict = run_probe(make_probe(LOGIN, PROFILE), env_for(target), client)
     assert_failed(verdict, "assertion", 1)
-    assert verdict.seen == "$.notifications[*].type = [sms, info, deferment_granted]"
+    assert verdict.seen == "$.notifications[*].type = [… (3 characters), i…o (4 characters), d…d (17 characters)]"
     assert verdict.expectation == "not to contain deferment_granted"
 
 
@@ -84,7 +85,8 @@ def test_it_reports_the_wrong_account_owner_as_assertion(target, client):
     target.state["profile"]["owner"]["name"] = "Somebody Else"
     verdict = run_probe(make_probe(LOGIN, PROFILE), env_for(target), client)
     assert_failed(verdict, "assertion", 1)
-    assert "$.owner.name = Somebody Else" in verdict.message
+    assert "$.owner.name = S…e (13 characters)" in verdict.message
+    assert "Somebody Else" not in json.dumps(verdict.to_dict())  # a stranger's data, masked even for on-call
     assert "expected Canary Testovych" in verdict.message
 
 
@@ -149,7 +151,7 @@ def test_it_checks_the_body_text(target, client):
             "expect": {"body_not_contains": "end of martial law"}}
     verdict = run_probe(make_probe(step), env_for(target), client)
     assert_failed(verdict, "assertion", 0)
-    assert "end of martial law" in verdict.seen
+    assert verdict.seen.startswith("body contains it at character ")  # where, not the answer's words
     assert verdict.expectation == "the body not to contain 'end of martial law'"
 
 
@@ -202,7 +204,6 @@ def test_a_known_canary_secret_never_appears_in_the_verdict(target, client):
         text = json.dumps(verdict.to_dict())
         for value in (secret, "8c1f", "k-6b2d91e4f0", target.base):
             assert value not in text, (value, text)
-        assert "***" in verdict.seen
 
 
 def test_it_turns_a_broken_spec_into_a_verdict_instead_of_raising(client):
