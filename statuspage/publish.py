@@ -17,6 +17,8 @@ from statuspage.models import Component, Incident, OutboxEvent
 from statuspage.statuses import CLOSED_STATUSES, MaintenanceStatus
 
 PUBLIC_VERSION_KEY = "public:version"
+# The key of an event's data that only `statuspage`-format bodies use (webhooks/bodies.py).
+STATUSPAGE_ONLY = "statuspage_only"
 _change = threading.local()  # the events emitted inside one_change(), on this thread
 
 
@@ -160,4 +162,5 @@ def incident_changed(incident: Incident, created: bool) -> OutboxEvent | None:
     fresh = incidents_with_timeline().get(pk=incident.pk)
     key = "maintenance" if incident.is_maintenance else "incident"
     return _emit(event_type, [c.key for c in fresh.components.all()],
-                 {key: v2.incident_dict(fresh, PageSettings.load())})
+                 {key: v2.incident_dict(fresh, PageSettings.load()),
+                  STATUSPAGE_ONLY: {"incident": v2.incident_webhook_fields(fresh)}})

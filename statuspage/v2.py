@@ -148,6 +148,29 @@ def incident_dict(i: Incident, page: PageSettings) -> dict:
     return data
 
 
+def incident_webhook_fields(i: Incident) -> dict:
+    """What Statuspage's webhooks (not its v2 API) add to an incident; stored with the event
+    so a `statuspage`-format body says what was true when it happened."""
+    published = i.postmortem_published_at if i.postmortem else None
+    auto = bool(i.is_maintenance and i.auto_transition)
+    return {
+        "postmortem_ignored": False,
+        "postmortem_body": i.postmortem if published else None,
+        "postmortem_body_last_updated_at": ts(published),
+        "postmortem_published_at": ts(published),
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        "backfilled": False,
+        "scheduled_for": ts(i.scheduled_for),
+        "scheduled_until": ts(i.scheduled_until),
+        "scheduled_remind_prior": False,
+        "scheduled_reminded_at": None,
+        "impact_override": None,
+        "scheduled_auto_in_progress": auto,
+        "scheduled_auto_completed": auto,
+    }
+
+
 def base_url(page: PageSettings) -> str:
     """The page's public URL, else PUBLIC_BASE_URL (as renders use): links are absolute."""
     return (page.url or settings.PUBLIC_BASE_URL).rstrip("/")
