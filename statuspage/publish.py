@@ -6,7 +6,9 @@ at all; fan-out is enqueued only after commit.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.db import transaction
@@ -15,6 +17,9 @@ from statuspage.models import Component, Incident, OutboxEvent
 from statuspage.statuses import CLOSED_STATUSES, MaintenanceStatus
 
 PUBLIC_VERSION_KEY = "public:version"
+# The key of an event's data that only `statuspage`-format bodies use (webhooks/bodies.py).
+STATUSPAGE_ONLY = "statuspage_only"
+_change = threading.local()  # the events emitted inside one_change(), on this thread
 
 
 def public_changed() -> None:
@@ -60,6 +65,28 @@ def page_with_status() -> dict:
             "status_description": state.description}
 
 
+@contextmanager
+def one_change():
+    """A change made in steps (an update moves its components, then resolves the incident):
+    every event it emits reports the page as the whole change leaves it. Without this, a
+    `partial_outage → operational` event said `major`: the incident was still open then.
+    Use inside the transaction; nested uses join the outer one."""
+    if getattr(_change, "events", None) is not None:
+        yield
+        return
+    _change.events = []
+    try:
+        yield
+        events = _change.events
+    finally:
+        _change.events = None
+    if events:
+        page = page_with_status()
+        for event in events:
+            event.data = {**event.data, "page": page}
+        OutboxEvent.objects.bulk_update(events, ["data"])
+
+
 def _emit(event_type: str, component_keys: list[str], data: dict) -> OutboxEvent:
     from statuspage.webhooks.signing import new_message_id
 
@@ -67,6 +94,8 @@ def _emit(event_type: str, component_keys: list[str], data: dict) -> OutboxEvent
         id=new_message_id(), type=event_type, component_keys=component_keys,
         data={"page": page_with_status(), **data},
     )
+    if getattr(_change, "events", None) is not None:
+        _change.events.append(event)
     transaction.on_commit(lambda: _enqueue_fan_out(event.id))
     public_changed()
     return event
@@ -133,4 +162,5 @@ def incident_changed(incident: Incident, created: bool) -> OutboxEvent | None:
     fresh = incidents_with_timeline().get(pk=incident.pk)
     key = "maintenance" if incident.is_maintenance else "incident"
     return _emit(event_type, [c.key for c in fresh.components.all()],
-                 {key: v2.incident_dict(fresh, PageSettings.load())})
+                 {key: v2.incident_dict(fresh, PageSettings.load()),
+                  STATUSPAGE_ONLY: {"incident": v2.incident_webhook_fields(fresh)}})

@@ -9,9 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from django.conf import settings
+from django.db.models import Subquery
 
 from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
 from statuspage.state import PublicState
+
+
+MAINTENANCE_IMPACT = "maintenance"
 
 
 def ts(value: datetime | None) -> str | None:
@@ -24,13 +28,31 @@ def page_dict(page: PageSettings) -> dict:
     return {
         "id": page.public_id,
         "name": page.name,
-        "url": page.url,
+        # Always absolute, as Statuspage's: clients that check the shape refuse "".
+        "url": base_url(page),
         "time_zone": page.time_zone,
-        "updated_at": ts(page.updated_at),
+        "updated_at": ts(public_updated_at(page)),
         # Not in Statuspage's shape: where a reader of a feed, API answer or webhook
         # checks the official channels (fake support bots copy a status page's look).
-        "verify_url": f"{page.url.rstrip('/')}/.well-known/statuspage.json" if page.url else None,
+        "verify_url": f"{base_url(page)}/.well-known/statuspage.json",
     }
+
+
+def public_updated_at(page: PageSettings) -> datetime | None:
+    """The last public change (page, components, groups, published incidents and their
+    updates), as Statuspage's `page.updated_at` moves with each; one query."""
+    if page.pk is None:
+        return page.updated_at
+    row = PageSettings.objects.filter(pk=page.pk).annotate(
+        c=Subquery(Component.objects.order_by("-updated_at").values("updated_at")[:1]),
+        g=Subquery(ComponentGroup.objects.order_by("-updated_at").values("updated_at")[:1]),
+        i=Subquery(Incident.objects.public().order_by("-updated_at").values("updated_at")[:1]),
+        u=Subquery(IncidentUpdate.objects.filter(incident__published=True).order_by("-updated_at")
+                   .values("updated_at")[:1]),
+    ).values("updated_at", "c", "g", "i", "u").first()
+    if row is None:
+        return page.updated_at
+    return max(v for v in row.values() if v is not None)
 
 
 def component_dict(c: Component, page: PageSettings) -> dict:
@@ -112,7 +134,8 @@ def incident_dict(i: Incident, page: PageSettings) -> dict:
         "updated_at": ts(i.updated_at),
         "monitoring_at": ts(i.monitoring_at),
         "resolved_at": ts(i.resolved_at),
-        "impact": i.impact,
+        # Statuspage gives every scheduled maintenance the impact "maintenance".
+        "impact": MAINTENANCE_IMPACT if i.is_maintenance else i.impact,
         "shortlink": shortlink(i, page),
         "started_at": ts(i.started_at),
         "page_id": page.public_id,
@@ -123,6 +146,29 @@ def incident_dict(i: Incident, page: PageSettings) -> dict:
         data["scheduled_for"] = ts(i.scheduled_for)
         data["scheduled_until"] = ts(i.scheduled_until)
     return data
+
+
+def incident_webhook_fields(i: Incident) -> dict:
+    """What Statuspage's webhooks (not its v2 API) add to an incident; stored with the event
+    so a `statuspage`-format body says what was true when it happened."""
+    published = i.postmortem_published_at if i.postmortem else None
+    auto = bool(i.is_maintenance and i.auto_transition)
+    return {
+        "postmortem_ignored": False,
+        "postmortem_body": i.postmortem if published else None,
+        "postmortem_body_last_updated_at": ts(published),
+        "postmortem_published_at": ts(published),
+        "postmortem_notified_subscribers": False,
+        "postmortem_notified_twitter": False,
+        "backfilled": False,
+        "scheduled_for": ts(i.scheduled_for),
+        "scheduled_until": ts(i.scheduled_until),
+        "scheduled_remind_prior": False,
+        "scheduled_reminded_at": None,
+        "impact_override": None,
+        "scheduled_auto_in_progress": auto,
+        "scheduled_auto_completed": auto,
+    }
 
 
 def base_url(page: PageSettings) -> str:

@@ -108,7 +108,8 @@ def check_components(components: list[dict], page_id: str) -> None:
 def check_incident(i: dict, page_id: str, maintenance: bool = False) -> None:
     assert set(i) == (MAINTENANCE if maintenance else INCIDENT), i["name"]
     assert i["status"] in (MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES)
-    assert i["impact"] in IMPACTS and i["page_id"] == page_id
+    assert i["impact"] == "maintenance" if maintenance else i["impact"] in IMPACTS
+    assert i["page_id"] == page_id
     assert i["shortlink"] == f"https://status.example.org/incidents/{i['id']}"
     for name in ("created_at", "updated_at", "started_at"):
         assert TIMESTAMP.match(i[name]), name

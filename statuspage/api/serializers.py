@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from statuspage.models import Component, Incident
 from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.v2 import MAINTENANCE_IMPACT
 
 
 @extend_schema_field({
@@ -47,8 +48,10 @@ class IncidentCreateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[*IncidentStatus.choices, *MaintenanceStatus.choices], required=False,
         help_text="Default: investigating (incident) or scheduled (maintenance).")
-    impact = serializers.ChoiceField(choices=Impact.choices, required=False,
-                                     help_text="Default: derived from the components' statuses.")
+    impact = serializers.ChoiceField(
+        choices=[*Impact.choices, (MAINTENANCE_IMPACT, "Maintenance")], required=False,
+        help_text="Default: derived from the components' statuses. `maintenance` (as Statuspage says of "
+                  "every scheduled maintenance) only with scheduled_for.")
     body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000,
                                  help_text="Markdown.")
     components = ComponentStatusesField(required=False, default=dict)
@@ -72,6 +75,12 @@ class IncidentCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"scheduled_for": "is required with scheduled_until"})
         if maintenance and attrs.get("scheduled_until") and attrs["scheduled_until"] <= attrs["scheduled_for"]:
             raise serializers.ValidationError({"scheduled_until": "must be after scheduled_for"})
+        if attrs.get("impact") == MAINTENANCE_IMPACT:
+            if not maintenance:
+                raise serializers.ValidationError(
+                    {"impact": "'maintenance' is the impact of a scheduled maintenance: give scheduled_for, "
+                               "or use one of none, minor, major, critical"})
+            del attrs["impact"]  # a maintenance's impact is shown as "maintenance" whatever is stored
         attrs["kind"] = kind
         return attrs
 

@@ -164,7 +164,7 @@ class Incident(models.Model):
         if self.is_maintenance:
             source = Component.Source.MAINTENANCE
         now = timezone.now()
-        with transaction.atomic():
+        with transaction.atomic(), publish.one_change():
             closing = status in CLOSED_STATUSES and self.is_open
             if closing:
                 components = {**self._components_to_restore(), **components}

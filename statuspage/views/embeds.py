@@ -3,7 +3,6 @@ the machine-readable list of official channels (/.well-known/statuspage.json).""
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_language
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_safe
 
 from statuspage.i18n import html_lang, localized, page_languages
-from statuspage.models import Component, PageSettings
+from statuspage.models import Component, ComponentGroup, PageSettings
 from statuspage.state import PublicState
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus
 from statuspage.templatetags.statuspage_tags import indicator_icon, status_icon
@@ -21,6 +20,7 @@ from statuspage.views.public import render_public
 # Badge colours: white text on each is at least 4.5:1 (WCAG AA).
 _INDICATOR_COLOURS = {"none": "#1a7f37", "minor": "#8a5c00", "major": "#b34700", "critical": "#c4212b",
                       "maintenance": "#0860c9"}
+_UNKNOWN_COLOUR = "#555"  # shields.io's grey label colour: white text on it is 7.5:1
 _STATUS_INDICATOR = {
     ComponentStatus.OPERATIONAL: "none",
     ComponentStatus.DEGRADED_PERFORMANCE: "minor",
@@ -66,10 +66,20 @@ def page_badge(request):
 
 @require_safe
 def component_badge(request, key: str):
-    component = get_object_or_404(Component, key=key)
-    colour = _INDICATOR_COLOURS[_STATUS_INDICATOR[component.status]]
-    return _svg_response(badge_svg(localized(component), str(component.get_status_display()), colour,
-                                   status_icon(component.status)))
+    """A component's badge, or a group's (the worst of its components, as on the page); an
+    unknown key still gets an SVG, or an <img> shows a broken picture instead of words."""
+    component = Component.objects.filter(key=key).first()
+    if component is not None:
+        name, status = localized(component), component.status
+    else:
+        group = ComponentGroup.objects.filter(key=key).first()
+        if group is None:
+            response = _svg_response(badge_svg(key, _("no such service"), _UNKNOWN_COLOUR))
+            response.status_code = 404
+            return response
+        name, status = localized(group), PublicState.load(recent_days=0).group_status(group)
+    colour = _INDICATOR_COLOURS[_STATUS_INDICATOR[status]]
+    return _svg_response(badge_svg(name, str(ComponentStatus(status).label), colour, status_icon(status)))
 
 
 @require_safe

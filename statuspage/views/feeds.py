@@ -5,6 +5,7 @@ feed readers rarely resurface an edited entry, but they do show a new one. Each 
 carries the incident's timeline up to that update, and a GUID that never changes.
 """
 
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib.syndication.views import Feed
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from statuspage.i18n import html_lang, localized, reader_time_zone, time_zone_label
 from statuspage.markdown import render_markdown
-from statuspage.models import Component, IncidentUpdate, PageSettings
+from statuspage.models import Component, ComponentGroup, IncidentUpdate, PageSettings
 
 ITEMS = 50
 
@@ -36,6 +37,33 @@ class HistoryRss(Feed):
     def link(self):
         return "/history"
 
+    def feed_url(self):
+        """This language's feed URL, as the page's autodiscovery links give it (`?lang=`):
+        RFC 4287's rel="self" must match the URL fetched. Always the language (one snapshot
+        serves `?lang=uk` and an Accept-Language of uk alike), `tz` when one was asked for."""
+        kept = [("lang", get_language())]
+        if self.request.GET.get("tz"):
+            kept.append(("tz", self.request.GET["tz"]))
+        return f"{self.request.path}?{urlencode(kept)}"
+
+    # RFC 4287 §4.1.1: an Atom feed needs an author on the feed or on every entry. The
+    # page (its operator) is the author of everything it publishes; on both, so entries
+    # copied out of the feed keep theirs.
+    def author_name(self):
+        return localized(self.page)
+
+    def author_link(self):
+        return self._base()
+
+    def item_author_name(self, item):
+        return localized(self.page)
+
+    def item_author_link(self, item):
+        return self._base()
+
+    def _base(self) -> str:
+        return (self.page.url or self.request.build_absolute_uri("/")).rstrip("/") + "/"
+
     def description(self):
         return self._footer_text()
 
@@ -43,10 +71,9 @@ class HistoryRss(Feed):
         """The notice, the official channels and where to check them: a feed is read far
         from the page, and fake channels copy its look."""
         channels = "; ".join(f"{localized(c)}: {c.value or c.url}" for c in self.page.channels.all())
-        base = (self.page.url or self.request.build_absolute_uri("/")).rstrip("/")
         parts = [localized(self.page, "notice"),
                  _("Official channels: %(channels)s.") % {"channels": channels} if channels else "",
-                 _("Verify them at %(url)s") % {"url": f"{base}/.well-known/statuspage.json"}]
+                 _("Verify them at %(url)s") % {"url": f"{self._base()}.well-known/statuspage.json"}]
         return " ".join(p for p in parts if p)
 
     def _when(self, value) -> str:
@@ -99,7 +126,8 @@ class HistoryAtom(HistoryRss):
 class ComponentRss(HistoryRss):
     def get_object(self, request, key: str):
         super().get_object(request)
-        self.component = get_object_or_404(Component, key=key)
+        # A group's key gives the feed of all its components, as its badge does.
+        self.component = Component.objects.filter(key=key).first() or get_object_or_404(ComponentGroup, key=key)
         return self.component
 
     def title(self, obj):
@@ -109,6 +137,8 @@ class ComponentRss(HistoryRss):
         return "/history"
 
     def updates(self):
+        if isinstance(self.component, ComponentGroup):
+            return super().updates().filter(incident__components__group=self.component).distinct()
         return super().updates().filter(incident__components=self.component).distinct()
 
 

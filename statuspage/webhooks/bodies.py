@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+
 from statuspage.models import OutboxEvent
+from statuspage.publish import STATUSPAGE_ONLY
+
+# The fields of a component in Statuspage's webhooks (fewer than in its v2 API).
+WEBHOOK_COMPONENT = ("status", "name", "created_at", "updated_at", "position", "description", "showcase", "id",
+                     "page_id", "group_id")
+# What Statuspage's webhooks add to each incident update.
+WEBHOOK_UPDATE_EXTRA = {"wants_twitter_update": False, "twitter_updated_at": None}
 
 
 def standard(event: OutboxEvent) -> bytes:
     from statuspage.v2 import ts
 
-    return _dump({"type": event.type, "timestamp": ts(event.created_at), "data": event.data})
+    data = {k: v for k, v in event.data.items() if k != STATUSPAGE_ONLY}
+    return _dump({"type": event.type, "timestamp": ts(event.created_at), "data": data})
 
 
 def statuspage(event: OutboxEvent) -> bytes:
@@ -19,7 +29,8 @@ def statuspage(event: OutboxEvent) -> bytes:
 
     data = event.data
     page = data["page"]
-    base = (page.get("url") or "").rstrip("/")
+    # Absolute, as Statuspage's; events stored before page.url was always absolute have "".
+    base = (page.get("url") or settings.PUBLIC_BASE_URL).rstrip("/")
     body = {
         "meta": {"unsubscribe": f"{base}/subscribe", "documentation": f"{base}/api/docs/",
                  "generated_at": ts(event.created_at)},
@@ -29,10 +40,12 @@ def statuspage(event: OutboxEvent) -> bytes:
     }
     if "component" in data:
         body["component_update"] = data["component_update"]
-        c = data["component"]
-        body["component"] = {"created_at": c["created_at"], "id": c["id"], "name": c["name"], "status": c["status"]}
+        body["component"] = {name: data["component"].get(name) for name in WEBHOOK_COMPONENT}
     else:
-        body["incident"] = data.get("incident") or data.get("maintenance")
+        incident = data.get("incident") or data.get("maintenance")
+        extra = (data.get(STATUSPAGE_ONLY) or {}).get("incident", {})
+        body["incident"] = {**incident, **extra, "incident_updates": [
+            {**update, **WEBHOOK_UPDATE_EXTRA} for update in incident.get("incident_updates", [])]}
     return _dump(body)
 
 
