@@ -3,33 +3,17 @@ the forwarded and fake messages the /verify tests paste, in the page's five lang
 
 from __future__ import annotations
 
+import yaml
+
 from statuspage.models import Incident, NoticeSentInError
-from tests.citizens import WHEN
+from tests.citizens import EXAMPLE, WHEN
 
 LANGS = ["en", "uk", "uz", "uz-latn", "ru"]
 
-WORDING = {
-    "en": "Reserve+: Your deferment from mobilization has been granted until the end of martial law. "
-          "Details are in the app.",
-    "uk": "Резерв+: Вам надано відстрочку від мобілізації до кінця воєнного стану. Деталі в застосунку.",
-    "uz": "Резерв+: Сизга ҳарбий ҳолат тугагунга қадар сафарбарликдан кечиктириш берилди. Тафсилотлар иловада.",
-    "uz-latn": "Rezerv+: Sizga harbiy holat tugagunga qadar safarbarlikdan kechiktirish berildi. "
-               "Tafsilotlar ilovada.",
-    "ru": "Резерв+: Вам предоставлена отсрочка от мобилизации до конца военного положения. "
-          "Подробности в приложении.",
-}
-WHAT_TO_DO = {
-    "en": "Your status has not changed. Do not rely on this notice. Check your data in the Reserve+ app "
-          "after the fix, or call the support line 1545.",
-    "uk": "Ваш статус не змінився. Не покладайтеся на це повідомлення. Перевірте свої дані в застосунку "
-          "Резерв+ після виправлення або зателефонуйте на лінію підтримки 1545.",
-    "uz": "Сизнинг ҳолатингиз ўзгармади. Бу хабарга таянманг. Тузатилгандан кейин маълумотларингизни "
-          "Резерв+ иловасида текширинг ёки 1545 ёрдам хизматига қўнғироқ қилинг.",
-    "uz-latn": "Sizning holatingiz oʻzgarmadi. Bu xabarga tayanmang. Tuzatilgandan keyin maʼlumotlaringizni "
-               "Rezerv+ ilovasida tekshiring yoki 1545 yordam xizmatiga qoʻngʻiroq qiling.",
-    "ru": "Ваш статус не изменился. Не полагайтесь на это уведомление. Проверьте свои данные в приложении "
-          "Резерв+ после исправления или позвоните на линию поддержки 1545.",
-}
+# The example's own words (examples/reserve-plus.yaml), so the test checks what ships.
+_NOTICE = yaml.safe_load(EXAMPLE.read_text())["notices_sent_in_error"][0]
+WORDING = {"en": _NOTICE["wording"], **{lang: t["wording"] for lang, t in _NOTICE["translations"].items()}}
+WHAT_TO_DO = {"en": _NOTICE["what_to_do"], **{lang: t["what_to_do"] for lang, t in _NOTICE["translations"].items()}}
 # An update with a time in it, so that a forwarded copy with another time is tried.
 UPDATE = {
     "en": "Login codes arrive late since 14:05. The next update will be here by 15:00.",
