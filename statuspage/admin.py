@@ -21,6 +21,7 @@ from statuspage.models import (
     EmailSubscriber,
     Incident,
     IncidentUpdate,
+    NoticeSentInError,
     OfficialChannel,
     OnCallContact,
     OutboxEvent,
@@ -466,3 +467,18 @@ class OnCallContactAdmin(AuditedAdmin):
         if not request.user.is_superuser:
             obj.user = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(NoticeSentInError)
+class NoticeSentInErrorAdmin(AuditedAdmin):
+    """On-call tells what went out wrongly: the wording as everyone got it, never who got it."""
+
+    list_display = ["__str__", "incident", "sent_from", "people"]
+    list_filter = ["sent_from"]
+    search_fields = ["wording"]
+    raw_id_fields = ["incident"]
+    fieldsets = [
+        (None, {"fields": ["incident", "wording", "what_to_do", "channels", "sent_from", "sent_until", "people"]}),
+        ("Other languages", {"fields": ["translations"]}),
+        ("From the config file", {"fields": ["key", "probe_key"], "classes": ["collapse"]}),
+    ]

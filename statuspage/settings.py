@@ -343,3 +343,9 @@ LOGGING = {
     # ({{ env.NAME }} in a query string), and webhook URLs carry their own tokens.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# /verify (statuspage.verification): lookups from one client address per window. The
+# signing key is read by statuspage.verification.keys (SIGNING_KEY, SIGNING_RETIRED_KEYS).
+VERIFY_LIMIT = envint("VERIFY_LIMIT", 30)
+VERIFY_WINDOW_S = envint("VERIFY_WINDOW_S", 600)
+VERIFY_MAX_TEXT = 4000  # characters of a pasted message that are read

@@ -13,11 +13,13 @@ from statuspage.models import (
     ComponentGroup,
     Incident,
     IncidentUpdate,
+    NoticeSentInError,
     OfficialChannel,
     PageSettings,
 )
 
-PUBLIC_MODELS = [PageSettings, OfficialChannel, ComponentGroup, Component, Incident, IncidentUpdate, AffectedComponent]
+PUBLIC_MODELS = [PageSettings, OfficialChannel, ComponentGroup, Component, Incident, IncidentUpdate, AffectedComponent,
+                 NoticeSentInError]
 
 
 def _changed(sender, **kwargs):

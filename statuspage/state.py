@@ -38,7 +38,8 @@ def incidents_with_timeline(public: bool = True):
     updates = IncidentUpdate.objects.prefetch_related(Prefetch("affected_components", queryset=affected))
     qs = Incident.objects.public() if public else Incident.objects.all()
     components = Component.objects.select_related("group").order_by("position", "name")  # v2 names the group
-    return qs.prefetch_related(Prefetch("updates", queryset=updates), Prefetch("components", queryset=components))
+    return qs.prefetch_related(Prefetch("updates", queryset=updates), Prefetch("components", queryset=components),
+                               "notices_sent_in_error")
 
 
 def indicator(components, open_incidents) -> str:

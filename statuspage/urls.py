@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from probes import views as probe_views
 from statuspage.api.docs import SwaggerDocs
+from statuspage.verification import views as verification
 from statuspage.views import api_v2, embeds, feeds, public, subscribe
 from statuspage.views.cached import public_cached
 
@@ -35,6 +36,9 @@ urlpatterns = [
     path("embed", csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(public_cached(embeds.embed))),
          name="embed"),
     path(".well-known/statuspage.json", public_cached(embeds.well_known), name="well-known"),
+    # Not snapshots: the keys come from the environment, the answers are per reader.
+    path(".well-known/statuspage-keys.json", verification.jwks, name="signing-keys"),
+    path("verify", verification.verify, name="verify"),
     path("subscribe/email", subscribe.subscribe_email, name="subscribe-email"),
     path("subscribe/confirm/<str:token>", subscribe.confirm_email, name="subscribe-confirm"),
     path("subscribe/webhook", subscribe.subscribe_webhook, name="subscribe-webhook"),

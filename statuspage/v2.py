@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 from django.conf import settings
 from django.db.models import Subquery
 
-from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
+from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, NoticeSentInError, PageSettings
 from statuspage.state import PublicState
+from statuspage.verification.signing import sign_statement
 
 
 MAINTENANCE_IMPACT = "maintenance"
@@ -106,7 +107,8 @@ def components_list(state: PublicState) -> list[dict]:
 
 
 def update_dict(u: IncidentUpdate) -> dict:
-    return {
+    # Signed last, over every field above (SPEC §8): a reader can prove the update is ours.
+    return sign_statement({
         "id": u.id,
         "status": u.status,
         "body": u.body,
@@ -122,6 +124,19 @@ def update_dict(u: IncidentUpdate) -> dict:
         "deliver_notifications": True,
         "custom_tweet": None,
         "tweet_id": None,
+    }, "update", u.id)
+
+
+def notice_dict(n: NoticeSentInError) -> dict:
+    return {
+        "id": n.id,
+        "wording": n.wording,
+        "channels": n.channels,
+        "sent_from": ts(n.sent_from),
+        "sent_until": ts(n.sent_until),
+        "people": n.people,
+        "what_to_do": n.what_to_do,
+        "translations": n.translations,
     }
 
 
@@ -141,6 +156,8 @@ def incident_dict(i: Incident, page: PageSettings) -> dict:
         "page_id": page.public_id,
         "incident_updates": [update_dict(u) for u in i.updates.all()],
         "components": [component_dict(c, page) for c in i.components.all()],
+        # Not in Statuspage's shape: wrong notices this incident sent, which /verify knows.
+        "notices_sent_in_error": [notice_dict(n) for n in i.notices_sent_in_error.all()],
     }
     if i.is_maintenance:
         data["scheduled_for"] = ts(i.scheduled_for)

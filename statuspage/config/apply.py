@@ -26,6 +26,10 @@ def apply_config(config: Config, *, prune: bool = False, dry_run: bool = False, 
                 from probes.config import apply_probes
 
                 apply_probes(config.probes, prune=prune, changes=changes)
+            if config.notices_sent_in_error is not None:
+                from statuspage.config import notices
+
+                notices.apply(config.notices_sent_in_error, prune=prune, changes=changes)
             if changes and not dry_run:
                 page = PageSettings.load()
                 AuditLog.record(actor=actor, via=via, action="apply_config", obj=page,

@@ -19,7 +19,7 @@ from statuspage import translations
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline in
 LANGUAGE_CODES = translations.LANGUAGE_CODES
-TOP_KEYS = {"page", "components", "groups", "probes"}
+TOP_KEYS = {"page", "components", "groups", "probes", "notices_sent_in_error"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "translations"}
 CHANNEL_KEYS = {"name", "value", "url", "translations"}
 GROUP_KEYS = {"name", "description", "translations"}
@@ -37,6 +37,7 @@ class Config:
     groups: list[dict] = field(default_factory=list)
     components: list[dict] | None = None  # None: the file has no components section
     probes: list[dict] | None = None  # None: the file has no probes section, leave probes alone
+    notices_sent_in_error: list[dict] | None = None  # statuspage.config.notices
 
 
 def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Config | None, Errors]:
@@ -62,6 +63,12 @@ def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Con
         known = set(existing_components or ())
     if "probes" in doc:
         config.probes = _probes(doc["probes"], known, errors)
+    if "notices_sent_in_error" in doc:
+        from statuspage.config import notices
+
+        probe_keys = {p.get("key") for p in doc["probes"] if isinstance(p, dict)} \
+            if isinstance(doc.get("probes"), list) else None
+        config.notices_sent_in_error = notices.validate(doc["notices_sent_in_error"], probe_keys, errors)
     return (None, errors) if errors else (config, [])
 
 

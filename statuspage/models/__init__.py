@@ -2,6 +2,7 @@ from statuspage.models.audit import AuditLog
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
 from statuspage.models.events import OutboxEvent
 from statuspage.models.incidents import AffectedComponent, Incident, IncidentUpdate
+from statuspage.models.notices import NoticeSentInError
 from statuspage.models.oncall import OnCallContact
 from statuspage.models.page import OfficialChannel, PageSettings
 from statuspage.models.subscribers import Delivery, DeliveryAttempt, EmailSubscriber, WebhookSubscriber
@@ -19,6 +20,7 @@ __all__ = [
     "EmailSubscriber",
     "Incident",
     "IncidentUpdate",
+    "NoticeSentInError",
     "OfficialChannel",
     "OnCallContact",
     "OutboxEvent",

@@ -1,6 +1,8 @@
 """What other sites and programs take from the page: SVG badges, the embeddable widget and
 the machine-readable list of official channels (/.well-known/statuspage.json)."""
 
+import hashlib
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -15,6 +17,7 @@ from statuspage.models import Component, ComponentGroup, PageSettings
 from statuspage.state import PublicState
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus
 from statuspage.templatetags.statuspage_tags import indicator_icon, status_icon
+from statuspage.verification.signing import canonical, sign_statement
 from statuspage.views.public import render_public
 
 # Badge colours: white text on each is at least 4.5:1 (WCAG AA).
@@ -102,16 +105,25 @@ def _absolute(page: PageSettings, request, path: str) -> str:
     return base + path
 
 
+def official_channels(page: PageSettings) -> list[dict]:
+    return [
+        {"name": ch.name, "value": ch.value or None, "url": ch.url or None,
+         "translations": ch.translations or {}}
+        for ch in page.channels.all()
+    ]
+
+
+def channels_ident(channels: list[dict]) -> str:
+    """What the channel list's verification code is derived from: its content."""
+    return hashlib.sha256(canonical({"c": channels})).hexdigest()
+
+
 @require_safe
 def well_known(request):
     """Who we are and where we really answer, for browsers, bots and aggregators that
     want to check a channel before trusting it."""
     page = PageSettings.load()
-    channels = [
-        {"name": ch.name, "value": ch.value or None, "url": ch.url or None,
-         "translations": ch.translations or {}}
-        for ch in page.channels.all()
-    ]
+    channels = official_channels(page)
     # The same bytes whatever the reader's language (one snapshot for all): the plain texts
     # and, under `translations`, every language's, the statement included.
     langs = list(dict.fromkeys([*page_languages(page), *(page.translations or {})]))
@@ -136,6 +148,8 @@ def well_known(request):
         "webhooks": {"signature": "Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature)",
                      "documentation": _absolute(page, request, "/api/docs/")},
     }
+    # The channel list is a statement too: its code changes with its content.
+    data = sign_statement(data, "channels", channels_ident(channels))
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Access-Control-Allow-Origin"] = "*"
     return response
