@@ -57,10 +57,15 @@ if [ "$DEMO_TARGET" != "0" ]; then
 fi
 QUEUES="celery$(printf ',probes.%s' ${PROBE_REGIONS//,/ })"
 start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn gthread)
-# 4 slots, not 2: a public render takes 2-3 s under load, and two of them at once used to
-# hold back the 1 s probe dispatcher tick (probes ran late; scripts/soak.py measures it).
+# Probes only (the dispatcher tick and the runs): renders and webhook fan-out never take
+# its slots (docs/scaling.md, "Sizing workers").
 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency "${WORKER_CONCURRENCY:-4}" --loglevel INFO \
-  --hostname "worker-$PORT@%h"
+  --hostname "worker-$PORT@%h" --without-gossip --without-mingle
+# Renders (one at a time: render_tasks) and webhook fan-out/deliveries: 2 slots, so a
+# render does not hold back a delivery.
+start render-worker .venv/bin/celery -A statuspage worker -Q render,webhooks \
+  --concurrency "${RENDER_WORKER_CONCURRENCY:-2}" --loglevel INFO --hostname "render-$PORT@%h" \
+  --without-gossip --without-mingle
 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
   --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"
 

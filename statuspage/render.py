@@ -25,13 +25,14 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.paginator import Paginator
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from statuspage import snapshots, v2
+from statuspage import render_inputs, snapshots, v2
 from statuspage.views.public import HISTORY_PER_PAGE
 
 log = logging.getLogger(__name__)
@@ -188,21 +189,31 @@ def render_one(key: str, base_url: str | None = None, handler: BaseHandler | Non
 class RenderReport:
     version: str
     rendered: int = 0
+    carried: int = 0  # entries whose inputs did not change: copied, not rendered
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process's CPU time: the work, whatever else runs
+    overtaken: bool = False  # a newer version was published: stopped early
     export_dir: Path | None = None
 
 
-def render_all(export_dir: str | Path | None = None) -> RenderReport:
+OVERTAKEN_CHECK_EVERY = 50  # carried entries between two reads of the version
+
+
+def render_all(export_dir: str | Path | None = None, carry_over: bool = False,
+               stop_if_overtaken: bool = False) -> RenderReport:
     """Render every public URL under the current version (and export it if asked).
 
+    With `carry_over`, an entry whose inputs did not change since it was last rendered
+    (statuspage.render_inputs) is copied instead. With `stop_if_overtaken`, the pass stops
+    as soon as a newer version is published: its render will follow (render_tasks).
     Stops at the first server error (RenderFailed): what was stored stays, and visitors
     get the last rendered copy of the rest.
     """
     from statuspage.models import PageSettings
     from statuspage.publish import public_version
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     version = public_version()  # before reading any state: a later change bumps it again
     page = PageSettings.load()
     base = v2.base_url(page)
@@ -211,20 +222,59 @@ def render_all(export_dir: str | Path | None = None) -> RenderReport:
     entries: dict[str, snapshots.Entry] = {}
     params = read_key_params(page)
     snapshots.save_key_params(version, params)  # before the renders: hits of ?tz= need them
-    for key in public_keys(render_languages(page), params):
-        entry = render_one(key, base, handler)
-        if entry is None:
-            report.failed.append(key)
-            continue
-        snapshots.store(version, key, entry)
-        entries[key] = entry
-        report.rendered += 1
+    inputs = render_inputs.Inputs()
+    known = render_inputs.known()
+    keys = public_keys(render_languages(page), params)
+    for key in keys:
+        digest = inputs.of(key)
+        entry = _carried(version, key, digest, known) if carry_over and digest else None
+        if entry is not None:
+            report.carried += 1
+            overtaken = stop_if_overtaken and report.carried % OVERTAKEN_CHECK_EVERY == 0
+        else:
+            entry = render_one(key, base, handler)
+            # Read after the render: a change bumps the version before it commits, so an
+            # entry rendered from newer state is never stored under this version.
+            overtaken = stop_if_overtaken and public_version() != version
+            if overtaken:
+                entry = None
+            elif entry is None:
+                report.failed.append(key)
+                continue
+            else:
+                snapshots.store(version, key, entry)
+                report.rendered += 1
+        if overtaken and public_version() != version:
+            report.overtaken = True
+            break
+        if entry is not None:
+            entries[key] = entry
+            if digest:
+                known[key] = (digest, version)
+    render_inputs.save_known({key: known[key] for key in keys if key in known})
     export_dir = export_dir or settings.PUBLIC_EXPORT_DIR
-    if export_dir:
+    if export_dir and not report.overtaken:
         report.export_dir = export(entries, Path(export_dir), version)
     report.seconds = time.perf_counter() - started
-    log.info("rendered %d public responses for version %s in %.2fs", report.rendered, version[:8], report.seconds)
+    report.cpu_seconds = time.process_time() - cpu_started
+    log.info("%s %d public responses (%d carried over) for version %s in %.2fs",
+             "overtaken after" if report.overtaken else "rendered", report.rendered, report.carried, version[:8],
+             report.seconds)
     return report
+
+
+def _carried(version: str, key: str, digest: str, known: dict) -> snapshots.Entry | None:
+    """The entry last rendered from the same inputs, stored under `version` too; None if
+    its inputs changed or it has expired."""
+    last = known.get(key)
+    if last is None or last[0] != digest:
+        return None
+    if last[1] == version:
+        return cache.get(snapshots.entry_cache_key(version, key))
+    entry = cache.get(snapshots.entry_cache_key(last[1], key))
+    if entry is not None:
+        cache.set(snapshots.entry_cache_key(version, key), entry, settings.PUBLIC_SNAPSHOT_TTL)
+    return entry
 
 
 # --- The static export ----------------------------------------------------------------

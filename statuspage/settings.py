@@ -157,6 +157,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Queues (docs/scaling.md). "celery" keeps only the probe dispatcher tick and short upkeep
+# (maintenances, probe roll-ups), so the worker of it and "probes.<region>" is never busy with
+# renders (up to a minute each under load) or webhook fan-outs; those have their own
+# queues and their own worker (scripts/run.sh).
+RENDER_QUEUE = "render"
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES = {
+    "statuspage.render_tasks.*": {"queue": RENDER_QUEUE},
+    "statuspage.tasks.fan_out_event": {"queue": WEBHOOK_QUEUE},
+    "statuspage.tasks.deliver_batch": {"queue": WEBHOOK_QUEUE},
+    "statuspage.tasks.sweep_outbox": {"queue": WEBHOOK_QUEUE},
+    "statuspage.tasks.send_oncall_alert": {"queue": WEBHOOK_QUEUE},
+    "statuspage.tasks.alert_oncall": {"queue": WEBHOOK_QUEUE},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

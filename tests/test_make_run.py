@@ -125,11 +125,11 @@ def test_make_run_serves_the_page_feeds_and_api_then_stops_on_ctrl_c(running):
 
     assert (running["var"] / "statuspage.sqlite3").exists()
     assert {p.name for p in (running["var"] / "logs").iterdir()} >= {"web.log", "worker.log", "beat.log",
-                                                                     "demo-target.log"}
+                                                                     "render-worker.log", "demo-target.log"}
 
     os.killpg(running["proc"].pid, signal.SIGINT)
     running["proc"].wait(30)
     wait_for(lambda: not listening(running["port"]) and not listening(running["demo_port"]), timeout=15,
              what="every process to stop")
-    for pattern in (str(running["var"]), f"worker-{running['port']}@"):  # beat, worker
+    for pattern in (str(running["var"]), f"worker-{running['port']}@", f"render-{running['port']}@"):  # beat, workers
         assert subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout == b""

@@ -21,7 +21,7 @@ def test_after_an_update_commits_the_worker_renders_and_no_visitor_touches_the_d
         page, api, anon, django_assert_num_queries):
     # The worker shares this process's var dir (its broker folder and file cache), or Redis.
     redis = {"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}
-    with celery_process("worker", "filesystem", settings.VAR_DIR, *worker_args("celery"), log_name="render-worker",
+    with celery_process("worker", "filesystem", settings.VAR_DIR, *worker_args("render"), log_name="render-worker",
                         **redis):
         incident = api.post("/api/v1/incidents/", {"name": "Registration data shown wrong", "status": "identified",
                                                    "components": {"reserve-data": "major_outage"}},

@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_fan_out_loses_no_delivery(page, broker, tmp_path):
     env = {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOK_LEASE_S": "2", "WEBHOOK_CONCURRENCY": "2",
            "WEBHOOK_BATCH": "10"}
 
-    with celery_process("worker", broker, tmp_path, *worker_args("celery", name="first"), log_name="first",
+    with celery_process("worker", broker, tmp_path, *worker_args("celery", "webhooks", name="first"), log_name="first",
                         **env) as first:
         app.send_task("statuspage.tasks.fan_out_event", args=[event.pk], queue="celery")
         wait_for(lambda: len(receiver.seen) >= 3, what="the fan-out to start")
@@ -60,7 +60,7 @@ def test_a_worker_killed_mid_fan_out_loses_no_delivery(page, broker, tmp_path):
     delivered_before_kill = len({path for path, _ in receiver.seen})
     assert delivered_before_kill < SUBSCRIBERS
 
-    with celery_process("worker", broker, tmp_path, *worker_args("celery", name="second"), log_name="second", **env):
+    with celery_process("worker", broker, tmp_path, *worker_args("celery", "webhooks", name="second"), log_name="second", **env):
         def all_delivered():
             app.send_task("statuspage.tasks.sweep_outbox", queue="celery")
             time.sleep(1)

@@ -52,7 +52,7 @@ pytestmark = [
     pytest.mark.skipif(not on_servers(), reason="needs the PostgreSQL/Redis run (TEST_DATABASE_URL, TEST_REDIS_URL)"),
 ]
 OUTAGE_S = float(os.environ.get("FAULT_DB_OUTAGE_S", "30"))
-WORKERS = ("celery", "probes.default")
+WORKERS = ("celery", "probes.default", "render", "webhooks")  # the probe and render workers of `make run`
 
 
 @pytest.fixture
