@@ -133,13 +133,40 @@ class LanguageSwitchMiddleware:
 
 
 def localized(obj, field: str = "name", lang: str | None = None) -> str:
-    """`obj.translations[lang][field]`, else the plain field (written in the page's first
+    """`obj.translations[lang][field]`, else the plain field (written in the page's text
     language). IncidentUpdate keeps `{lang: body}`; the others `{lang: {field: text}}`."""
     lang = lang or translation.get_language() or settings.LANGUAGE_CODE
+    return _translated(obj, field, lang) or getattr(obj, field, "")
+
+
+def _translated(obj, field: str, lang: str) -> str | None:
     entry = (getattr(obj, "translations", None) or {}).get(lang)
-    value = entry if isinstance(entry, str) and field == "body" else (
+    return entry if isinstance(entry, str) and field == "body" else (
         entry.get(field) if isinstance(entry, dict) else None)
-    return value or getattr(obj, field, "")
+
+
+def text_language(page) -> str:
+    """The language of the page's plain texts: `page.text_language`, else its first language."""
+    return supported(getattr(page, "text_language", "")) or (page_languages(page) or [settings.LANGUAGE_CODE])[0]
+
+
+def untranslated_language(obj, field: str, page, lang: str | None = None) -> str:
+    """The language of the text localized() shows, when it is not the reader's; else ""."""
+    lang = lang or translation.get_language() or settings.LANGUAGE_CODE
+    if page is None or _translated(obj, field, lang) or not getattr(obj, field, ""):
+        return ""
+    source = text_language(page)
+    return "" if source == lang else source
+
+
+# "Only available in …", in the reader's language, for a text shown in another one.
+ONLY_IN = {
+    "uk": _("Only available in Ukrainian"),
+    "uz": _("Only available in Uzbek (Cyrillic)"),
+    "uz-latn": _("Only available in Uzbek (Latin)"),
+    "ru": _("Only available in Russian"),
+    "en": _("Only available in English"),
+}
 
 
 def offered_time_zones(page) -> list[str]:

@@ -52,7 +52,7 @@ RENDER_FLAG = "statuspage.render"  # WSGI environ key: a synthetic render, never
 # `page` on the history. A value is part of a key only there and only when it changes what
 # the view shows; anything else (`/?page=123456`, `?tz=Aaa/Bbb`, `?utm_source=`) shares the
 # page's snapshot instead of costing a render. `lang` is in the key's language part.
-READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "embed",
+READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "developers", "embed",
                       "history-rss", "history-atom", "component-rss", "component-atom"})
 READS_PAGE = frozenset({"history"})
 NOT_FROM_LANGUAGE = ("/api/v2/", "/.well-known/")  # the same bytes whatever the language

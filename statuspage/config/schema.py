@@ -20,7 +20,7 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trail
 LANGUAGE_CODES = translations.LANGUAGE_CODES
 TOP_KEYS = {"page", "components", "groups", "probes"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "time_zones",
-             "translations"}
+             "text_language", "translations"}
 CHANNEL_KEYS = {"name", "value", "url", "translations"}
 GROUP_KEYS = {"name", "description", "translations"}
 COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
@@ -148,11 +148,15 @@ def _page(raw: Any, errors: Errors) -> dict | None:
         "time_zone": _string(raw, "time_zone", "page", errors) or "UTC",
         "languages": [],
         "time_zones": _time_zones(raw.get("time_zones", {}), errors),
+        "text_language": _string(raw, "text_language", "page", errors),
         "channels": [],
         "translations": _translations(raw, "page", errors, {"name", "notice"}),
     }
     if page["time_zone"] not in zoneinfo.available_timezones():
         errors.append(("page.time_zone", f"unknown time zone '{page['time_zone']}' (e.g. Europe/Kyiv)"))
+    if page["text_language"] and page["text_language"] not in LANGUAGE_CODES:
+        errors.append(("page.text_language", f"unknown language '{page['text_language']}'; expected one of "
+                                             f"{', '.join(sorted(LANGUAGE_CODES))}"))
     languages = raw.get("languages", [])
     if not isinstance(languages, list):
         errors.append(("page.languages", "must be a list of language codes"))
