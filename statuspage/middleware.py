@@ -4,7 +4,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 # Public pages: no login, cacheable by browsers and CDNs (SPEC §4).
 _PUBLIC_PREFIXES = ("/api/v2/", "/history", "/incidents/", "/components/", "/healthz", "/badge", "/.well-known/",
                     "/embed")
-_PUBLIC_PATHS = {"/", "/subscribe"}  # not /subscribe/…: confirmations show secrets
+_PUBLIC_PATHS = {"/", "/subscribe", "/developers"}  # not /subscribe/…: confirmations show secrets
 
 
 def is_public_path(path: str) -> bool:

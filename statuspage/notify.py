@@ -64,7 +64,8 @@ def _message(to: str, template: str, context: dict, language: str, headers: dict
 
 
 def _context(page: PageSettings, **extra) -> dict:
-    return {"page": page, "channels": list(page.channels.all()), **extra}
+    # page_url: never empty, as in the feeds (the instance's own URL when the config has none).
+    return {"page": page, "page_url": absolute(page, "/"), "channels": list(page.channels.all()), **extra}
 
 
 # --- subscribers' emails ----------------------------------------------------------

@@ -33,6 +33,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from statuspage import render_inputs, snapshots, v2
+from statuspage.i18n import html_lang
 from statuspage.views.public import HISTORY_PER_PAGE
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,8 @@ V2_PATHS = [
     "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
     "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
 ]
-PAGE_PATHS = ["/", "/history", "/history.rss", "/history.atom", "/subscribe", "/badge.svg", "/embed",
+PAGE_PATHS = ["/", "/history", "/history.rss", "/history.atom", "/subscribe", "/developers", "/badge.svg",
+              "/embed",
               "/.well-known/statuspage.json"]
 HOT_PATHS = frozenset(PAGE_PATHS + V2_PATHS)
 PERMALINK_DAYS = 90  # permalinks of incidents older than this render on their first visit
@@ -81,7 +83,8 @@ def synthetic_request(key: str, base_url: str | None = None) -> WSGIRequest:
         "REQUEST_METHOD": "GET", "PATH_INFO": path.encode().decode("latin-1"), "QUERY_STRING": query,
         "SCRIPT_NAME": "",
         "SERVER_NAME": base.hostname or "localhost", "SERVER_PORT": str(base.port or (443 if scheme == "https" else 80)),
-        "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_ACCEPT_LANGUAGE": lang or settings.LANGUAGE_CODE,
+        # As a BCP 47 tag: a bare "uz" would read as Latin (statuspage.i18n.language_from_accept).
+        "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_ACCEPT_LANGUAGE": html_lang(lang or settings.LANGUAGE_CODE),
         "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),
         snapshots.RENDER_FLAG: True,
     }
@@ -101,7 +104,8 @@ def read_key_params(page=None) -> snapshots.KeyParams:
 
     page = page or PageSettings.load()
     pages = Paginator(Incident.objects.public(), HISTORY_PER_PAGE).num_pages
-    return snapshots.KeyParams(tuple(offered_time_zones(page)), page.time_zone, pages)
+    return snapshots.KeyParams(tuple(offered_time_zones(page)), page.time_zone, pages,
+                               tuple(sorted((page.time_zones or {}).items())))
 
 
 def render_languages(page) -> list[str]:

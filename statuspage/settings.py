@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "statuspage.i18n.ReaderLocaleMiddleware",  # LocaleMiddleware, with Uzbek in Latin script first
     "statuspage.i18n.LanguageSwitchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "statuspage.middleware.PublicCacheHeadersMiddleware",
@@ -235,8 +235,9 @@ TRUSTED_PROXIES = envproxies("TRUSTED_PROXIES")
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("uk", "Українська"),
-    ("uz", "Ўзбекча"),
-    ("uz-latn", "Oʻzbekcha"),
+    # Each script named in itself: the reader picks the one they can read.
+    ("uz", "Ўзбекча (кирилл)"),
+    ("uz-latn", "Oʻzbekcha (lotin)"),
     ("ru", "Русский"),
     ("en", "English"),
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import io
 import logging
 import threading
 import time
@@ -37,7 +38,6 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import translation
-from django.utils.translation import get_language_from_request
 
 try:  # Brotli is in requirements.txt (WhiteNoise uses it too); gzip alone still works.
     import brotli
@@ -52,7 +52,7 @@ RENDER_FLAG = "statuspage.render"  # WSGI environ key: a synthetic render, never
 # `page` on the history. A value is part of a key only there and only when it changes what
 # the view shows; anything else (`/?page=123456`, `?tz=Aaa/Bbb`, `?utm_source=`) shares the
 # page's snapshot instead of costing a render. `lang` is in the key's language part.
-READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "embed",
+READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "developers", "embed",
                       "history-rss", "history-atom", "component-rss", "component-atom"})
 READS_PAGE = frozenset({"history"})
 NOT_FROM_LANGUAGE = ("/api/v2/", "/.well-known/")  # the same bytes whatever the language
@@ -163,11 +163,16 @@ class KeyParams:
     zones: tuple[str, ...] = ()
     time_zone: str = ""
     history_pages: int = 1
+    time_zones: tuple[tuple[str, str], ...] = ()  # the page's `time_zones`, as items
 
 
-def key_path(path: str, query_string: str, lang: str = "", params: KeyParams | None = None) -> str:
-    """The path plus the query parameters its view reads, normalised to what it shows."""
+def key_path(path: str, query_string: str, lang: str = "", params: KeyParams | None = None,
+             zone: str | None = None) -> str:
+    """The path plus the query parameters its view reads, normalised to what it shows.
+    `zone`: the reader's zone when it does not come from the query (cookie, region)."""
     asked = dict(parse_qsl(query_string))  # the last value wins, as in request.GET.get()
+    if zone:
+        asked["tz"] = zone
     if "tz" not in asked and "page" not in asked:
         return path
     name = _url_name(path)
@@ -194,9 +199,30 @@ def history_page(value: str, pages: int) -> int:
 
 def _home_zone(lang: str, params: KeyParams) -> str:
     """The zone a reader of `lang` gets without `?tz=`: asking for it changes nothing."""
-    from statuspage.i18n import LANGUAGE_TIME_ZONES
+    from statuspage.i18n import zone_for
 
-    return LANGUAGE_TIME_ZONES.get(lang, params.time_zone)
+    return zone_for(lang, None, dict(params.time_zones), params.time_zone)
+
+
+def _reader_zone(request, lang: str, params: KeyParams) -> str:
+    """The zone reader_time_zone gives this request (its `?tz=` is read by key_path)."""
+    from statuspage.i18n import TZ_COOKIE_NAME, accept_region, zone_for
+
+    cookie = request.COOKIES.get(TZ_COOKIE_NAME)
+    if cookie in params.zones:
+        return cookie
+    region = accept_region(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return zone_for(lang, region, dict(params.time_zones), params.time_zone)
+
+
+def _zone_beyond_language(request, path: str) -> bool:
+    """Whether the reader's zone may differ from their language's: a `tz` cookie, or a
+    region in Accept-Language, on a page that shows times."""
+    from statuspage.i18n import TZ_COOKIE_NAME
+
+    if not (request.COOKIES.get(TZ_COOKIE_NAME) or "-" in request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
+        return False
+    return _url_name(path) in READS_TZ
 
 
 @functools.lru_cache(maxsize=1024)  # only paths asked with ?tz= or ?page= get here
@@ -230,17 +256,22 @@ def request_key(request, may_query: bool = True) -> str | None:
         return None
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None  # let SecurityMiddleware redirect
+    from statuspage.i18n import language_from_request
+
     query = request.META.get("QUERY_STRING", "")
     if path.startswith(NOT_FROM_LANGUAGE):
         lang = ""
     else:
-        lang = _chosen_language(query) or get_language_from_request(request, check_path=_i18n_paths())
-    params = None
-    if _reads_params(path, query):
+        lang = _chosen_language(query) or language_from_request(request)
+    params = zone = None
+    beyond = not path.startswith(NOT_FROM_LANGUAGE) and _zone_beyond_language(request, path)
+    if beyond or _reads_params(path, query):
         params = key_params(may_query)
         if params is None:
             return None
-    return snapshot_key(lang, key_path(path, query, lang, params))
+        if beyond and dict(parse_qsl(query)).get("tz") not in params.zones:
+            zone = _reader_zone(request, lang, params)
+    return snapshot_key(lang, key_path(path, query, lang, params, zone))
 
 
 def _chosen_language(query_string: str) -> str | None:
@@ -269,14 +300,6 @@ def params_cache_key(version: str) -> str:
 
 
 LAST_PARAMS_KEY = "public:params:last"
-
-
-@functools.cache
-def _i18n_paths() -> bool:
-    """Whether URLs carry a language prefix (LocaleMiddleware asks the same)."""
-    from django.conf.urls.i18n import is_language_prefix_patterns_used
-
-    return is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]
 
 
 # --- The per-process memo and the shared store ----------------------------------------
@@ -452,11 +475,37 @@ def _extra_headers(request) -> list[tuple[str, str]]:
         if settings.SECURE_HSTS_PRELOAD:
             value += "; preload"
         extra.append(("Strict-Transport-Security", value))
-    chosen = _chosen_language(request.META.get("QUERY_STRING", ""))
+    query = request.META.get("QUERY_STRING", "")
+    chosen = _chosen_language(query)
     cookie = _language_cookie(chosen, int(time.time() // 3600)) if chosen else None
     if cookie:
         extra.append(("Set-Cookie", cookie))
+    zone = _chosen_zone(query)
+    cookie = _zone_cookie(zone, int(time.time() // 3600)) if zone else None
+    if cookie:
+        extra.append(("Set-Cookie", cookie))
     return extra
+
+
+def _chosen_zone(query_string: str) -> str | None:
+    if "tz=" not in query_string:
+        return None
+    from statuspage.i18n import known_zone
+
+    return known_zone(dict(parse_qsl(query_string)).get("tz"))
+
+
+@functools.lru_cache(maxsize=32)
+def _zone_cookie(zone: str, hour: int) -> str | None:
+    """The cookie that keeps `?tz=`, made by the middleware that sets it for Django."""
+    from statuspage.i18n import TZ_COOKIE_NAME, LanguageSwitchMiddleware
+
+    request = WSGIRequest({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "QUERY_STRING": urlencode({"tz": zone}),
+                           "wsgi.input": io.BytesIO(b""), "SERVER_NAME": "localhost", "SERVER_PORT": "80"})
+    with translation.override(None):
+        response = LanguageSwitchMiddleware(lambda request: HttpResponse())(request)
+    morsel = response.cookies.get(TZ_COOKIE_NAME)
+    return morsel.OutputString() if morsel else None
 
 
 @functools.lru_cache(maxsize=32)

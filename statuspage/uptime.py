@@ -21,6 +21,9 @@ from statuspage.models import Component, ComponentStatusChange, Incident
 from statuspage.statuses import COMPONENT_SEVERITY, DOWNTIME_WEIGHT, ComponentStatus
 
 DAYS = 90
+# No percentage before a week is measured: "73% over 90 days" from a few minutes of data
+# told the reader something no one knew.
+MIN_MEASURED_DAYS = 7
 
 
 @dataclass
@@ -41,9 +44,18 @@ class UptimeBar:
     days: list[Day]
 
     @property
+    def measured_days(self) -> int:
+        return sum(d.uptime is not None for d in self.days)
+
+    @property
+    def measured_since(self) -> date | None:
+        return next((d.day for d in self.days if d.uptime is not None), None)
+
+    @property
     def percent(self) -> float | None:
+        """The mean of the measured days, once MIN_MEASURED_DAYS are; else None."""
         known = [d.uptime for d in self.days if d.uptime is not None]
-        return round(sum(known) / len(known), 2) if known else None
+        return round(sum(known) / len(known), 2) if len(known) >= MIN_MEASURED_DAYS else None
 
 
 def bars(components: list[Component], tz_name: str = "UTC", days: int = DAYS, now: datetime | None = None) -> dict[int, UptimeBar]:
@@ -95,6 +107,8 @@ def _day(d: date, start: datetime, end: datetime, segments, created_at: datetime
         overlap = (min(seg_end, end) - max(seg_start, start)).total_seconds()
         if overlap <= 0:
             continue
+        if status == ComponentStatus.UNDER_MAINTENANCE:
+            total -= overlap  # planned maintenance is left out of the measure, neither up nor down
         down += overlap * DOWNTIME_WEIGHT.get(status, 0.0)
         if COMPONENT_SEVERITY[status] > COMPONENT_SEVERITY[worst]:
             worst = status

@@ -29,6 +29,7 @@ urlpatterns = [
     path("components/<slug:key>/history.rss", feed(feeds.ComponentRss), name="component-rss"),
     path("components/<slug:key>/history.atom", feed(feeds.ComponentAtom), name="component-atom"),
     path("subscribe", public_cached(public.subscribe), name="subscribe"),
+    path("developers", public_cached(public.developers), name="developers"),
     path("badge.svg", public_cached(embeds.page_badge), name="badge"),
     path("components/<slug:key>/badge.svg", public_cached(embeds.component_badge), name="component-badge"),
     # The one page other sites may frame; outside the cache so the relaxed headers apply

@@ -73,8 +73,8 @@ def test_the_widget_keeps_its_headers_when_served_from_the_cache(page):
     assert "X-Frame-Options" not in again
 
 
-def test_the_subscribe_page_gives_the_snippets_to_copy(page):
-    html = Client().get("/subscribe?lang=en").content.decode()
+def test_the_developers_page_gives_the_snippets_to_copy(page):
+    html = Client().get("/developers?lang=en").content.decode()
 
     assert '&lt;img src="https://status.example.org/badge.svg?lang=en"' in html
     assert '&lt;iframe src="https://status.example.org/embed?lang=en"' in html

@@ -42,7 +42,7 @@ def render_page(lang="en") -> str:
 
 def test_a_component_with_rollups_shows_its_response_time_chart(page):
     probe = make_probe(page)
-    rollups(probe, (110, 300), (120, 340), (130, 1200))
+    rollups(probe, *[(110, 300)] * 4, (110, 300), (120, 340), (130, 1200))
 
     html = render_page()
 
@@ -50,15 +50,15 @@ def test_a_component_with_rollups_shows_its_response_time_chart(page):
     assert '<svg viewBox="0 0 449 60" preserveAspectRatio="none" role="img" ' \
            'aria-label="Response time over the last 90 days, up to 1200 ms">' in chart
     # Today's point sits in the middle of today's cell of the uptime bar above (x 445 to 449).
-    assert '<polyline class="p95" points="437,44 442,42.1 447,2"/>' in chart
-    assert '<polyline class="p50" points="437,52.9 442,52.4 447,51.9"/>' in chart
+    assert '<polyline class="p95" points="417,44 422,44 427,44 432,44 437,44 442,42.1 447,2"/>' in chart
+    assert ' 437,52.9 442,52.4 447,51.9"/>' in chart
     assert "half of the checks were answered within 130 ms (solid line), 95 in 100 within 1200 ms" in chart
     assert "style=" not in chart and "<script" not in html
     assert html.count('class="latency"') == 1  # the components without probes have none
 
 
 def test_the_chart_speaks_the_readers_language(page):
-    rollups(make_probe(page), (120, 340))
+    rollups(make_probe(page), *[(120, 340)] * 7)
 
     html = Client().get("/?lang=uk").content.decode()
 
@@ -66,12 +66,14 @@ def test_the_chart_speaks_the_readers_language(page):
     assert "половина перевірок отримала відповідь за 120 мс (суцільна лінія), 95 зі 100 — за 340 мс" in html
 
 
-def test_one_day_of_data_is_drawn_as_a_dash_across_its_day(page):
-    rollups(make_probe(page), (120, 340))
+def test_a_few_days_of_data_are_told_in_a_sentence_not_drawn_as_stray_dots(page):
+    rollups(make_probe(page), (100, 300), (120, 340))
 
     html = render_page()
 
-    assert re.search(r'<polyline class="p50" points="445,[\d.]+ 449,[\d.]+"/>', html)
+    assert "<polyline" not in html
+    assert re.search(r'<p class="latency">Response time on [^:]+: half of the checks were answered within 120 ms, '
+                     r'95 in 100 within 340 ms.</p>', html)
 
 
 def test_the_slowest_probe_of_a_component_draws_its_line(page):

@@ -55,7 +55,35 @@ def test_a_component_without_changes_is_up_every_day_since_its_creation(page):
         (TODAY - timedelta(days=1), 100.0),
         (TODAY, 100.0),
     ]
-    assert bars([comp], days=7, now=NOW)[comp.pk].percent == 100.0
+    assert bars([comp], days=7, now=NOW)[comp.pk].percent is None  # 4 days measured: too few to tell
+
+
+def test_a_percentage_is_given_once_a_week_is_measured(page):
+    comp = component(created_at=at(TODAY - timedelta(days=6), 9))
+
+    bar = bars([comp], days=90, now=NOW)[comp.pk]
+
+    assert (bar.measured_days, bar.percent) == (7, 100.0)
+
+
+def test_a_few_minutes_of_data_say_since_when_and_give_no_percentage(page):
+    comp = component(created_at=NOW - timedelta(minutes=5))
+
+    svg = svg_of(comp)
+
+    assert "uptime over" not in svg
+    assert "Measured since 20 Mar. A percentage is shown after a week of measurements." in svg
+
+
+def test_planned_maintenance_is_left_out_of_the_measure(page):
+    comp = component(created_at=at(TODAY - timedelta(days=30), 0))
+    day = TODAY - timedelta(days=1)
+    change(comp, "operational", "under_maintenance", at(day, 0))
+    change(comp, "under_maintenance", "major_outage", at(day, 12))
+    change(comp, "major_outage", "operational", at(day, 18))
+
+    assert days_of(comp)[day].uptime == 50.0  # down 6 of the 12 measured hours, not of 24
+    assert "Planned maintenance is not counted." in svg_of(comp)
 
 
 def test_on_the_day_of_its_creation_only_the_hours_it_existed_count(page):
@@ -233,7 +261,7 @@ def test_the_svg_merges_perfect_days_and_gives_each_bad_day_its_own_rect(page):
         (300, 4, "p", "19 Feb: 70.0% uptime"),
         (305, 144, "o", "20 Feb – 20 Mar: 100% uptime, no incidents"),
     ]
-    assert 'aria-label="99.31% uptime over 90 days"' in svg
+    assert 'aria-label="99.31% uptime over 80 days"' in svg  # the days measured, not the window
 
 
 def test_a_healthy_component_costs_one_rect(page):

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 register = template.Library()
 # The uptime bar's grid: a day is 5 units wide, today at the right, so the two line up.
 DAY, HEIGHT = 5, 60
+MIN_CHART_DAYS = 7  # fewer days of data: a sentence with the figures instead of a chart
 
 
 @register.simple_tag
@@ -19,6 +20,13 @@ def latency_chart(points, days: int = 90):
     latest day's figures and which line is which, so no one needs to tell the lines apart."""
     if not points:
         return ""
+    if len(points) < MIN_CHART_DAYS:
+        # A few dots at the right edge of a 90-day chart read as nothing on a phone: say it.
+        last = points[-1]
+        return format_html('<p class="latency">{}</p>', _(
+            "Response time on %(date)s: half of the checks were answered within %(p50)s ms, "
+            "95 in 100 within %(p95)s ms.") % {"date": date_format(last.day, "MONTH_DAY_FORMAT"),
+                                                 "p50": number_format(last.p50_ms), "p95": number_format(last.p95_ms)})
     width = days * DAY - 1
     first_day = timezone.now().date() - timedelta(days=days - 1)
     top = max(max(p.p95_ms for p in points), 1)

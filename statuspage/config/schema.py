@@ -20,7 +20,8 @@ from statuspage import translations
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline in
 LANGUAGE_CODES = translations.LANGUAGE_CODES
 TOP_KEYS = {"page", "components", "groups", "probes", "notices_sent_in_error"}
-PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "translations"}
+PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "time_zones",
+             "text_language", "translations"}
 CHANNEL_KEYS = {"name", "value", "url", "translations"}
 GROUP_KEYS = {"name", "description", "translations"}
 COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
@@ -154,11 +155,16 @@ def _page(raw: Any, errors: Errors) -> dict | None:
         "notice": _string(raw, "notice", "page", errors),
         "time_zone": _string(raw, "time_zone", "page", errors) or "UTC",
         "languages": [],
+        "time_zones": _time_zones(raw.get("time_zones", {}), errors),
+        "text_language": _string(raw, "text_language", "page", errors),
         "channels": [],
         "translations": _translations(raw, "page", errors, {"name", "notice"}),
     }
     if page["time_zone"] not in zoneinfo.available_timezones():
         errors.append(("page.time_zone", f"unknown time zone '{page['time_zone']}' (e.g. Europe/Kyiv)"))
+    if page["text_language"] and page["text_language"] not in LANGUAGE_CODES:
+        errors.append(("page.text_language", f"unknown language '{page['text_language']}'; expected one of "
+                                             f"{', '.join(sorted(LANGUAGE_CODES))}"))
     languages = raw.get("languages", [])
     if not isinstance(languages, list):
         errors.append(("page.languages", "must be a list of language codes"))
@@ -187,6 +193,30 @@ def _page(raw: Any, errors: Errors) -> dict | None:
             errors.append((where, "needs a value or a url"))
         page["channels"].append(channel)
     return page
+
+
+# `ru-UZ`, `uz-latn-UZ`: a language code and an ISO 3166 region; `UZ`: the region alone.
+_TZ_KEY_RE = re.compile(r"^(?:(?P<lang>[a-z]{2}(?:-latn)?)(?:-(?P<region>[A-Z]{2}))?|(?P<only>[A-Z]{2}))\Z")
+
+
+def _time_zones(raw: Any, errors: Errors) -> dict[str, str]:
+    """`page.time_zones`: {language | language-REGION | REGION: IANA zone}."""
+    if not isinstance(raw, dict):
+        errors.append(("page.time_zones", "must be a mapping of language or region to time zone "
+                                          "(e.g. {uz: Asia/Tashkent, ru-UZ: Asia/Tashkent})"))
+        return {}
+    zones = {}
+    for key, zone in raw.items():
+        where = f"page.time_zones.{key}"
+        match = _TZ_KEY_RE.match(key) if isinstance(key, str) else None
+        if not match or (match["lang"] and match["lang"] not in LANGUAGE_CODES):
+            errors.append((where, f"expected a language ({', '.join(sorted(LANGUAGE_CODES))}), a language and "
+                                  "region (ru-UZ) or a region (UZ)"))
+        elif not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
+            errors.append((where, f"unknown time zone '{zone}' (e.g. Asia/Tashkent)"))
+        else:
+            zones[key] = zone
+    return zones
 
 
 def group_key(name: str) -> str:

@@ -13,6 +13,12 @@ class PageSettings(models.Model):
     notice = models.TextField(blank=True, help_text="Shown on every page, e.g. where support is never given.")
     languages = models.JSONField(default=list, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC")
+    # {"uz": "Asia/Tashkent", "ru-UZ": "Asia/Tashkent", "UZ": ...}: the zone of a reader by language,
+    # language and region, or region (statuspage.i18n.reader_time_zone).
+    # The language the plain texts (names, bodies without a translation) are written in;
+    # blank: the page's first language. Readers of other languages see them marked.
+    text_language = models.CharField(max_length=10, blank=True)
+    time_zones = models.JSONField(default=dict, blank=True, help_text="{language, language-REGION or REGION: zone}")
     translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, notice}}",
                                     validators=[TranslationsValidator("name", "notice")])
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,13 +1,16 @@
+import re
 from datetime import timezone as dt_timezone
+from urllib.parse import urlsplit
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from statuspage.i18n import html_lang as _html_lang
-from statuspage.i18n import language_links, localized, offered_time_zones, time_zone_label
+from statuspage.i18n import ONLY_IN, language_links, localized, offered_time_zones, time_zone_label, untranslated_language
 from statuspage.markdown import render_markdown
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.uptime import UptimeBar
@@ -34,6 +37,54 @@ def markdown(text):
 def tr(obj, field="name"):
     """The object's text in the reader's language: `{{ component|tr:"name" }}`."""
     return localized(obj, field)
+
+
+@register.simple_tag(takes_context=True)
+def untranslated(context, obj, field="name"):
+    """`{% untranslated update "body" as other %}`: the language of the text shown when it
+    has no translation into the reader's (for `lang=` and a note), else ""."""
+    return untranslated_language(obj, field, context.get("page"))
+
+
+@register.filter
+def only_in(code):
+    """"Only available in Ukrainian", in the reader's language."""
+    return ONLY_IN.get(code, "")
+
+
+# A phone number as people write it: digits, spaces, dashes, brackets, a leading +.
+_PHONE = re.compile(r"^\+?[\d\s()-]{3,20}$")
+
+
+@register.filter
+def tel_href(value):
+    """`tel:+998710000000` for a phone number (one tap calls it), else ""."""
+    value = (value or "").strip()
+    if not _PHONE.match(value) or sum(ch.isdigit() for ch in value) < 3:
+        return ""
+    return "tel:" + ("+" if value.startswith("+") else "") + "".join(ch for ch in value if ch.isdigit())
+
+
+@register.filter
+def link_place(url):
+    """Where a link leads, shown in its text: "example.org/support" (no scheme, no "www.")."""
+    parts = urlsplit(url or "")
+    return ((parts.hostname or "").removeprefix("www.") + parts.path.rstrip("/")) or url
+
+
+@register.filter
+def lasted(incident):
+    """How long a resolved incident lasted, in short units that need no plural forms."""
+    if not incident.resolved_at or not incident.started_at:
+        return ""
+    minutes = max(1, round((incident.resolved_at - incident.started_at).total_seconds() / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": minutes}
 
 
 @register.simple_tag(takes_context=True)
@@ -138,11 +189,19 @@ def uptime_bar(bar: UptimeBar):
     body = format_html_join(
         "", '<rect x="{}" width="{}" height="24" class="{}"><title>{}</title></rect>', rects
     )
-    percent = bar.percent
-    label = (_("%(percent)s%% uptime over 90 days") % {"percent": number_format(percent)}
-             if percent is not None else _("no data"))
+    # Honest figures: the days actually measured, no percentage before a week of them,
+    # and planned maintenance said to be left out.
+    percent, measured = bar.percent, bar.measured_days
+    if percent is not None:
+        label = ngettext("%(percent)s%% uptime over %(days)s day", "%(percent)s%% uptime over %(days)s days",
+                         measured) % {"percent": number_format(percent), "days": measured}
+    elif bar.measured_since is not None:
+        label = _("Measured since %(date)s. A percentage is shown after a week of measurements.") % {
+            "date": date_format(bar.measured_since, "MONTH_DAY_FORMAT")}
+    else:
+        label = _("no data")
     return format_html(
         '<div class="bar"><svg viewBox="0 0 449 24" preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>'
-        '<p class="bar-legend"><span>{}</span><span>{}</span><span>{}</span></p></div>',
-        label, body, _("90 days ago"), label, _("Today"),
+        '<p class="bar-legend"><span>{}</span><span>{}</span></p><p class="bar-note">{} {}</p></div>',
+        label, body, _("90 days ago"), _("Today"), label, _("Planned maintenance is not counted."),
     )

@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import F
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from statuspage import uptime
 from statuspage.i18n import reader_time_zone
 from statuspage.models import Component, ComponentGroup, Incident, PageSettings
 from statuspage.state import PublicState, incidents_with_timeline
+from statuspage.statuses import ComponentStatus
 
 
 def render_public(request, template: str, page: PageSettings, context: dict | None = None, status: int = 200):
@@ -32,7 +34,11 @@ def status_page(request):
         return [(c, bars[c.pk], latency.get(c.pk, [])) for c in components]
 
     sections = [{**s, "components": rows(s["components"])} for s in _sections(state)]
-    return render_public(request, "statuspage/index.html", state.page, {"state": state, "sections": sections})
+    # What the banner names: each component that is not operational, with its group.
+    affected = [(s["group"], c) for s in sections for c, _bar, _latency in s["components"]
+                if c.status != ComponentStatus.OPERATIONAL]
+    return render_public(request, "statuspage/index.html", state.page,
+                         {"state": state, "sections": sections, "affected": affected})
 
 
 def _sections(state: PublicState) -> list[dict]:
@@ -72,11 +78,24 @@ def history(request):
 
 @require_safe
 def subscribe(request):
+    """For citizens: email with the services grouped, and feeds. Developers have /developers."""
+    groups: list[tuple[ComponentGroup | None, list[Component]]] = []
+    ordered = Component.objects.select_related("group").order_by(
+        F("group__position").asc(nulls_last=True), "group__name", "position", "name")
+    for c in ordered:
+        if not groups or groups[-1][0] != c.group:
+            groups.append((c.group, []))
+        groups[-1][1].append(c)
+    return render_public(request, "statuspage/subscribe.html", PageSettings.load(),
+                         {"lang": get_language(), "groups": groups})
+
+
+@require_safe
+def developers(request):
+    """Badges, the embed, the JSON API and webhooks: for sites and apps that show the status."""
     page = PageSettings.load()
     base = (page.url or request.build_absolute_uri("/")).rstrip("/")
-    return render_public(request, "statuspage/subscribe.html", page, {
-        "base_url": base, "lang": get_language(), "components": Component.objects.all(),
-    })
+    return render_public(request, "statuspage/developers.html", page, {"base_url": base, "lang": get_language()})
 
 
 def not_found(request, exception=None):

@@ -14,7 +14,7 @@ URL is the proof, and a page that forged the POST could not read the answer.
 from django import forms
 from django.conf import settings
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from statuspage import notify
 from statuspage.api.webhooks import validate_webhook_url
 from statuspage.counters import bump, counter_key
 from statuspage.client_address import address_bucket, client_ip, mailbox
+from statuspage.i18n import reader_time_zone, supported
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -68,9 +69,13 @@ def _throttled(request, email: str) -> bool:
             or _over_limit("email", mailbox(email), EMAILS_PER_HOUR))
 
 
-def _page(request, template, status=200, **context):
-    return _private(render(request, f"statuspage/{template}", {"page": PageSettings.load(), **context},
-                           status=status))
+def _page(request, template, status=200, language: str | None = None, **context):
+    """A subscriber's page: in `language` (the one the subscriber chose) when given, and in
+    the reader's time zone, as every public page."""
+    page = PageSettings.load()
+    with translation.override(language or translation.get_language()), \
+            timezone.override(reader_time_zone(request, page)):
+        return _private(render(request, f"statuspage/{template}", {"page": page, **context}, status=status))
 
 
 def _refusal(request, form):
@@ -108,12 +113,14 @@ def confirm_email(request, token: str):
     if subscriber is None:
         return _invalid_link(request)
     keys = data.get("c")  # links sent before the choices rode in them carry none: keep what is stored
+    language = supported(data.get("l")) or supported(subscriber.language)
     if request.method != "POST":
         chosen = Component.objects.filter(key__in=keys) if keys is not None else subscriber.components.all()
-        return _page(request, "subscribe_confirm.html", components=list(chosen),
+        return _page(request, "subscribe_confirm.html", language=language, components=list(chosen),
                      change=subscriber.confirmed_at is not None)
     subscriber.confirm(keys, data.get("l"))
-    return _page(request, "subscribe_result.html", message=_("You are subscribed. Every update will reach you by email."))
+    return _page(request, "subscribe_result.html", language=language,
+                 message=gettext_lazy("You are subscribed. Every update will reach you by email."))
 
 
 @csrf_exempt  # RFC 8058 one-click unsubscribe posts from the mail client, without a token
@@ -122,10 +129,11 @@ def unsubscribe(request, token: str):
     pk = notify.read_token(token, "unsubscribe")
     if pk is None:
         return _page(request, "subscribe_result.html", 400, message=_("This link is invalid."))
+    language = supported(EmailSubscriber.objects.filter(pk=pk).values_list("language", flat=True).first())
     if request.method == "GET":
-        return _page(request, "unsubscribe.html", token=token)
+        return _page(request, "unsubscribe.html", language=language, token=token)
     EmailSubscriber.objects.filter(pk=pk).delete()
-    return _page(request, "subscribe_result.html", message=_("You are unsubscribed."))
+    return _page(request, "subscribe_result.html", language=language, message=gettext_lazy("You are unsubscribed."))
 
 
 @csrf_exempt
@@ -151,11 +159,13 @@ def confirm_webhook(request, token: str):
     webhook = WebhookSubscriber.objects.filter(pk=pk).first() if pk else None
     if webhook is None:
         return _invalid_link(request)
+    language = supported(webhook.language)
     if not webhook.confirmed and request.method != "POST":
-        return _page(request, "webhook_confirm.html", webhook=webhook)
+        return _page(request, "webhook_confirm.html", language=language, webhook=webhook)
     # The secret is shown once, to the one POST that confirmed: a second visit, a
     # concurrent click or a leaked link does not reveal it.
     if webhook.confirmed or not webhook.confirm():
-        return _page(request, "subscribe_result.html", message=_("This webhook is already confirmed."))
+        return _page(request, "subscribe_result.html", language=language,
+                     message=gettext_lazy("This webhook is already confirmed."))
     AuditLog.record(via="system", action="confirm", obj=webhook, summary=webhook.url)
-    return _page(request, "webhook_confirmed.html", webhook=webhook, secret=webhook.secret)
+    return _page(request, "webhook_confirmed.html", language=language, webhook=webhook, secret=webhook.secret)
