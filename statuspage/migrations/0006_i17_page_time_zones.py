@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statuspage', '0005_translations_validated'),
+        ('statuspage', '0006_i12b_token_issued_by'),
     ]
 
     operations = [

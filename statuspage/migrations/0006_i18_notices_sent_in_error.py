@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statuspage', '0005_translations_validated'),
+        ('statuspage', '0006_i17_page_time_zones'),
     ]
 
     operations = [
