@@ -124,9 +124,7 @@ def zone_for(lang: str, region: str | None, page_zones: dict, default: str) -> s
     for key in [*keys, lang]:
         if key in page_zones and known_zone(page_zones[key]):
             return page_zones[key]
-        if key == region and region in REGION_TIME_ZONES:
-            return REGION_TIME_ZONES[region]
-    return LANGUAGE_TIME_ZONES.get(lang, default)
+    return REGION_TIME_ZONES.get(region or "") or LANGUAGE_TIME_ZONES.get(lang, default)
 
 
 class LanguageSwitchMiddleware:

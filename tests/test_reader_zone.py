@@ -101,3 +101,11 @@ def test_a_zone_that_is_no_longer_known_falls_back_instead_of_failing(incident):
     shown = time_shown(Client(), f"/incidents/{incident.id}", HTTP_ACCEPT_LANGUAGE="ru")
 
     assert shown == "17 октября 2025, 14:05 (Киев)"
+
+
+def test_the_page_config_wins_over_the_built_in_homes(incident):
+    PageSettings.objects.update(time_zones={"ru": "UTC"})
+
+    shown = time_shown(Client(), f"/incidents/{incident.id}", HTTP_ACCEPT_LANGUAGE="ru-UA")
+
+    assert shown == "17 октября 2025, 11:05 (UTC)"
