@@ -128,7 +128,8 @@ def zone_for(lang: str, region: str | None, page_zones: dict, default: str) -> s
 
 
 class LanguageSwitchMiddleware:
-    """`?lang=xx` activates a language for this response and remembers it in a cookie.
+    """`?lang=xx` activates a language for this response and remembers it in a cookie;
+    `?tz=Area/City` is remembered the same way (reader_time_zone reads it).
 
     It renders in place rather than redirecting, so a feed or badge URL with `?lang=`
     works in clients that keep no cookies (feed readers, other sites' <img>). Sits after
