@@ -132,3 +132,29 @@ def test_axe_finds_no_serious_violation_on_a_phone(outage, site, browser, axe_so
                     for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
     assert serious == []
+
+
+@pytest.mark.parametrize("lang", list(READERS))
+def test_the_confirmation_link_opens_in_the_language_the_citizen_chose(site, browser, lang):
+    """The email may be opened on another device, whose browser speaks English."""
+    from django.core import mail
+
+    context = phone(browser, lang, "320")
+    page = context.new_page()
+    page.goto(site + "/subscribe")
+    page.locator("#sub-email").fill("citizen@example.org")
+    page.locator("form.sub button[type=submit]").click()
+    context.close()
+    link = next(w for w in mail.outbox[-1].body.split() if "/subscribe/confirm/" in w)
+
+    other = browser.new_context(viewport=PHONES["360"], locale="en-US", is_mobile=True)
+    page = other.new_page()
+    page.goto(site + link[link.index("/subscribe/confirm/"):])
+    html_lang = page.locator("html").get_attribute("lang")
+    page.locator("main form button").click()
+    done_lang = page.locator("html").get_attribute("lang")
+    footer = page.locator("footer").inner_text()
+    other.close()
+
+    assert html_lang == done_lang == READERS[lang][1]
+    assert "UTC" not in footer.split("·")[0]  # the zone in use is the reader's, not UTC
