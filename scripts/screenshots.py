@@ -10,6 +10,9 @@ server and photographs:
 - docs/screenshot-outage.png   the wrong-deferral outage of the news reports, a planned
                                maintenance, a past incident (Ukrainian, laptop width)
 - docs/screenshot-phone.png    the same outage on a 360 px phone in dark mode (Uzbek, Latin)
+- docs/screenshot-phone-uk.png, docs/screenshot-phone-uz-latn.png
+                               the outage drill (wrong_deferral) as a citizen's phone shows it
+                               first: 360×800, no scrolling, the browser set to uk-UA / uz-UZ
 
 CHROMIUM names the browser (default /usr/bin/chromium).
 """
@@ -168,6 +171,10 @@ def main() -> None:
             shot("screenshot-outage.png", "/?lang=uk", **laptop)
             shot("screenshot-phone.png", "/?lang=uz-latn", viewport={"width": 360, "height": 780},
                  is_mobile=True, device_scale_factor=2, color_scheme="dark")
+            # A first visit, as the phone's own language setting brings it (no ?lang=).
+            for name, locale in (("uk", "uk-UA"), ("uz-latn", "uz-UZ")):
+                shot(f"screenshot-phone-{name}.png", "/", viewport={"width": 360, "height": 800}, locale=locale,
+                     is_mobile=True, has_touch=True, device_scale_factor=2)
             browser.close()
         server.shutdown()
 

@@ -15,11 +15,13 @@ home zone (statuspage.snapshots.key_path), so caches keep the zones apart too.
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.middleware.locale import LocaleMiddleware
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -88,20 +90,46 @@ def known_zone(name: str | None) -> str | None:
     return name if name and name in _zone_names() else None
 
 
+# `ru-UZ`, `uz-latn-UZ`: a language code and an ISO 3166 region; `UZ`: the region alone.
+_TZ_KEY_RE = re.compile(r"^(?:(?P<lang>[a-z]{2}(?:-latn)?)(?:-(?P<region>[A-Z]{2}))?|(?P<only>[A-Z]{2}))\Z")
+
+
+def time_zones_problems(value) -> list[tuple[str, str]]:
+    """(key or "", message) for each wrong part of a page's `time_zones`; [] when right.
+    The config validator and the model (so the admin) share it."""
+    if not isinstance(value, dict):
+        return [("", "must be a mapping of language or region to time zone "
+                     "(e.g. {uz: Asia/Tashkent, ru-UZ: Asia/Tashkent})")]
+    found = []
+    for key, zone in value.items():
+        match = _TZ_KEY_RE.match(key) if isinstance(key, str) else None
+        if not match or (match["lang"] and match["lang"] not in LANGUAGE_CODES):
+            found.append((str(key), f"expected a language ({', '.join(sorted(LANGUAGE_CODES))}), a language and "
+                                    "region (ru-UZ) or a region (UZ)"))
+        elif not isinstance(zone, str) or not known_zone(zone):
+            found.append((key, f"unknown time zone '{zone}' (e.g. Asia/Tashkent)"))
+    return found
+
+
+def validate_time_zones(value) -> None:
+    """A model field validator for `PageSettings.time_zones`."""
+    if found := time_zones_problems(value):
+        raise ValidationError([f"{key}: {message}" if key else message for key, message in found])
+
+
 def zone_for(lang: str, region: str | None, page_zones: dict, default: str) -> str:
     """The zone of a reader of `lang` in `region` (None: unknown), by the page's
     `time_zones`, then the built-in homes, then the page's own zone."""
     keys = [f"{lang}-{region}", region] if region else []
     for key in [*keys, lang]:
-        if key in page_zones:
+        if key in page_zones and known_zone(page_zones[key]):
             return page_zones[key]
-        if key == region and region in REGION_TIME_ZONES:
-            return REGION_TIME_ZONES[region]
-    return LANGUAGE_TIME_ZONES.get(lang, default)
+    return REGION_TIME_ZONES.get(region or "") or LANGUAGE_TIME_ZONES.get(lang, default)
 
 
 class LanguageSwitchMiddleware:
-    """`?lang=xx` activates a language for this response and remembers it in a cookie.
+    """`?lang=xx` activates a language for this response and remembers it in a cookie;
+    `?tz=Area/City` is remembered the same way (reader_time_zone reads it).
 
     It renders in place rather than redirecting, so a feed or badge URL with `?lang=`
     works in clients that keep no cookies (feed readers, other sites' <img>). Sits after
@@ -170,7 +198,8 @@ ONLY_IN = {
 
 
 def offered_time_zones(page) -> list[str]:
-    zones = [page.time_zone, "Europe/Kyiv", "Asia/Tashkent", "UTC", *(page.time_zones or {}).values()]
+    zones = [page.time_zone, "Europe/Kyiv", "Asia/Tashkent", "UTC",
+             *filter(known_zone, (page.time_zones or {}).values())]
     return list(dict.fromkeys(zones))
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from statuspage.models import Incident, PageSettings
+from statuspage.publish import public_changed
 from tests.citizens import apply_demo_config, wrong_deferral_incident
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,12 @@ def test_a_resolved_incident_looks_resolved_and_says_how_long_it_lasted(demo):
 
     assert f'class="incident impact-{incident.impact} closed"' in html
     assert "Вирішено · Тривало 2 год 5 хв" in html
+    Incident.objects.filter(pk=incident.pk).update(resolved_at=incident.started_at + timedelta(days=1, hours=3))
+    public_changed()  # an update() behind the models' back: the snapshots must hear of it
+    assert "Тривало 1 дн 3 год" in page_in("uk", f"/incidents/{incident.id}")
+    Incident.objects.filter(pk=incident.pk).update(resolved_at=incident.started_at + timedelta(hours=2))
+    public_changed()
+    assert "Длилось 2 ч</p>" in page_in("ru", f"/incidents/{incident.id}")
 
 
 def test_the_subscribe_page_groups_services_and_leaves_developer_material_out(demo):

@@ -83,3 +83,29 @@ def test_a_config_with_time_zones_is_applied(db):
 
     assert errors == []
     assert PageSettings.load().time_zones == {"uz": "Asia/Tashkent", "ru-UZ": "Asia/Tashkent"}
+
+
+def test_the_model_refuses_a_wrong_zone_as_the_config_does(db):
+    from django.core.exceptions import ValidationError
+
+    page = PageSettings.load()
+    page.time_zones = {"ru-UZ": "Asia/Tashkent", "UZ": "Mars/Olympus"}
+
+    with pytest.raises(ValidationError, match="UZ: unknown time zone 'Mars/Olympus'"):
+        page.full_clean()
+
+
+def test_a_zone_that_is_no_longer_known_falls_back_instead_of_failing(incident):
+    PageSettings.objects.update(time_zones={"ru": "Gone/Away"})  # written around the validator
+
+    shown = time_shown(Client(), f"/incidents/{incident.id}", HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert shown == "17 октября 2025, 14:05 (Киев)"
+
+
+def test_the_page_config_wins_over_the_built_in_homes(incident):
+    PageSettings.objects.update(time_zones={"ru": "UTC"})
+
+    shown = time_shown(Client(), f"/incidents/{incident.id}", HTTP_ACCEPT_LANGUAGE="ru-UA")
+
+    assert shown == "17 октября 2025, 11:05 (UTC)"

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils.text import slugify
 
 from statuspage import translations
+from statuspage.i18n import time_zones_problems
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline in
 LANGUAGE_CODES = translations.LANGUAGE_CODES
@@ -195,28 +196,12 @@ def _page(raw: Any, errors: Errors) -> dict | None:
     return page
 
 
-# `ru-UZ`, `uz-latn-UZ`: a language code and an ISO 3166 region; `UZ`: the region alone.
-_TZ_KEY_RE = re.compile(r"^(?:(?P<lang>[a-z]{2}(?:-latn)?)(?:-(?P<region>[A-Z]{2}))?|(?P<only>[A-Z]{2}))\Z")
-
-
 def _time_zones(raw: Any, errors: Errors) -> dict[str, str]:
     """`page.time_zones`: {language | language-REGION | REGION: IANA zone}."""
-    if not isinstance(raw, dict):
-        errors.append(("page.time_zones", "must be a mapping of language or region to time zone "
-                                          "(e.g. {uz: Asia/Tashkent, ru-UZ: Asia/Tashkent})"))
-        return {}
-    zones = {}
-    for key, zone in raw.items():
-        where = f"page.time_zones.{key}"
-        match = _TZ_KEY_RE.match(key) if isinstance(key, str) else None
-        if not match or (match["lang"] and match["lang"] not in LANGUAGE_CODES):
-            errors.append((where, f"expected a language ({', '.join(sorted(LANGUAGE_CODES))}), a language and "
-                                  "region (ru-UZ) or a region (UZ)"))
-        elif not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
-            errors.append((where, f"unknown time zone '{zone}' (e.g. Asia/Tashkent)"))
-        else:
-            zones[key] = zone
-    return zones
+    found = time_zones_problems(raw)
+    errors.extend((f"page.time_zones.{key}" if key else "page.time_zones", message) for key, message in found)
+    wrong = {key for key, _ in found}
+    return {k: v for k, v in raw.items() if k not in wrong} if isinstance(raw, dict) and "" not in wrong else {}
 
 
 def group_key(name: str) -> str:

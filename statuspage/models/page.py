@@ -1,5 +1,6 @@
 from django.db import models
 
+from statuspage.i18n import validate_time_zones
 from statuspage.models.ids import new_public_id
 from statuspage.translations import TranslationsValidator
 
@@ -18,7 +19,8 @@ class PageSettings(models.Model):
     # The language the plain texts (names, bodies without a translation) are written in;
     # blank: the page's first language. Readers of other languages see them marked.
     text_language = models.CharField(max_length=10, blank=True)
-    time_zones = models.JSONField(default=dict, blank=True, help_text="{language, language-REGION or REGION: zone}")
+    time_zones = models.JSONField(default=dict, blank=True, help_text="{language, language-REGION or REGION: zone}",
+                                  validators=[validate_time_zones])
     translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, notice}}",
                                     validators=[TranslationsValidator("name", "notice")])
     updated_at = models.DateTimeField(auto_now=True)

@@ -82,6 +82,8 @@ def lasted(incident):
     hours, minutes = divmod(rest, 60)
     if days:
         return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours and not minutes:
+        return _("%(h)s h") % {"h": hours}
     if hours:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
     return _("%(m)s min") % {"m": minutes}
@@ -189,8 +191,8 @@ def uptime_bar(bar: UptimeBar):
     body = format_html_join(
         "", '<rect x="{}" width="{}" height="24" class="{}"><title>{}</title></rect>', rects
     )
-    # Honest figures: the days actually measured, no percentage before a week of them,
-    # and planned maintenance said to be left out.
+    # Honest figures: the days actually measured, and no percentage before a week of them
+    # (index.html says once that planned maintenance is left out).
     percent, measured = bar.percent, bar.measured_days
     if percent is not None:
         label = ngettext("%(percent)s%% uptime over %(days)s day", "%(percent)s%% uptime over %(days)s days",
@@ -202,6 +204,6 @@ def uptime_bar(bar: UptimeBar):
         label = _("no data")
     return format_html(
         '<div class="bar"><svg viewBox="0 0 449 24" preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>'
-        '<p class="bar-legend"><span>{}</span><span>{}</span></p><p class="bar-note">{} {}</p></div>',
-        label, body, _("90 days ago"), _("Today"), label, _("Planned maintenance is not counted."),
+        '<p class="bar-legend"><span>{}</span><span>{}</span></p><p class="bar-note">{}</p></div>',
+        label, body, _("90 days ago"), _("Today"), label,
     )
