@@ -47,4 +47,4 @@ def test_the_probe_workers_queues_carry_only_probe_work_and_short_upkeep():
 
     assert on_probe_queues == {"probes.tasks.dispatch_due_probes", "probes.tasks.run_probe_batch",
                                "probes.tasks.rollup_probe_days", "probes.tasks.prune_probe_history",
-                               "statuspage.tasks.advance_maintenances"}
+                               "statuspage.tasks.advance_maintenances", "probes.tasks.advance_probe_incidents"}
