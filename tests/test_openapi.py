@@ -9,6 +9,7 @@ from django.test import Client
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from statuspage.models import PageSettings
 from tests.statuspage_examples import open_examples
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,7 @@ def test_every_success_answer_with_a_body_is_a_typed_model(spec):
                 if not code.startswith("2") or "content" not in response:
                     continue
                 schema = response["content"]["application/json"]["schema"]
+                schema = schema.get("items", schema) if schema.get("type") == "array" else schema
                 target = spec["components"]["schemas"].get(schema.get("$ref", "").rsplit("/", 1)[-1], {})
                 if not target.get("properties"):
                     untyped.append(f"{method.upper()} {path} {code}")
@@ -94,3 +96,18 @@ def test_the_management_answers_match_their_schemas(spec, busy, api):
         assert str(response.status_code) == code, (path, response.content)
         errors = [e.message for e in strict(spec, response_ref(spec, path, method, code)).iter_errors(response.json())]
         assert errors == [], (path, method)
+
+
+def test_the_statuspage_management_answers_match_their_schemas(spec, busy, api):
+    base = f"/api/statuspage/v1/pages/{PageSettings.load().public_id}"
+    created = api.post(f"{base}/incidents", {"incident": {"name": "Outage", "component_ids": ["reserve-data"]}},
+                       format="json")
+    listed = api.get(f"{base}/incidents")
+    components = api.get(f"{base}/components")
+    path = "/api/statuspage/v1/pages/{page_id}/incidents"
+
+    assert created.status_code == 201 and listed.status_code == 200 and components.status_code == 200
+    assert [e.message for e in strict(spec, response_ref(spec, path, "post", "201")).iter_errors(created.json())] == []
+    item = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"]
+    for incident in listed.json():
+        assert [e.message for e in strict(spec, item).iter_errors(incident)] == [], incident["name"]

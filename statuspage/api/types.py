@@ -88,6 +88,34 @@ class IncidentShape(serializers.Serializer):
     scheduled_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Maintenances only.")
 
 
+@extend_schema_serializer(component_name="StatuspageIncidentUpdate")
+class StatuspageIncidentUpdateShape(IncidentUpdateShape):
+    wants_twitter_update = serializers.BooleanField()
+    twitter_updated_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="StatuspageIncident")
+class StatuspageIncidentShape(IncidentShape):
+    """An incident as Statuspage's management API and webhooks give it."""
+
+    incident_updates = StatuspageIncidentUpdateShape(many=True)
+    scheduled_for = serializers.DateTimeField(allow_null=True)
+    scheduled_until = serializers.DateTimeField(allow_null=True)
+    postmortem_ignored = serializers.BooleanField()
+    postmortem_body = serializers.CharField(allow_null=True)
+    postmortem_body_last_updated_at = serializers.DateTimeField(allow_null=True)
+    postmortem_published_at = serializers.DateTimeField(allow_null=True)
+    postmortem_notified_subscribers = serializers.BooleanField()
+    postmortem_notified_twitter = serializers.BooleanField()
+    backfilled = serializers.BooleanField()
+    scheduled_remind_prior = serializers.BooleanField()
+    scheduled_reminded_at = serializers.DateTimeField(allow_null=True)
+    impact_override = serializers.ChoiceField(choices=IMPACT_CHOICES, allow_null=True)
+    scheduled_auto_in_progress = serializers.BooleanField()
+    scheduled_auto_completed = serializers.BooleanField()
+    metadata = serializers.DictField()
+
+
 @extend_schema_serializer(component_name="ManagedIncident")
 class ManagedIncidentShape(IncidentShape):
     published = serializers.BooleanField(help_text="false: a draft, seen by on-call only.")
