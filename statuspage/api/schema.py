@@ -83,7 +83,7 @@ def add_public_v2(result, generator, request, public):
         ref = auto.resolve_serializer(getattr(types, shape), "response").ref
         operation_id = "v2_" + path.removeprefix("/api/v2/").removesuffix(".json").replace("/", "_").replace("-", "_")
         result.setdefault("paths", {})[path] = {"get": {
-            "operationId": operation_id, "summary": summary, "tags": ["public v2 (Statuspage-compatible)"],
+            "operationId": operation_id, "summary": summary, "tags": ["public v2"],
             "security": [],
             "responses": {
                 "200": {"description": "Statuspage's v2 shape", "content": {"application/json": {"schema": ref}}},

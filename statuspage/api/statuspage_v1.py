@@ -17,7 +17,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.decorators import api_view, authentication_classes
@@ -35,7 +35,7 @@ from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus, Maintena
 from statuspage.webhooks.bodies import WEBHOOK_UPDATE_EXTRA
 
 VIA = "statuspage-api"  # AuditLog.via: which door a change came through
-TAG = ["Statuspage-compatible management (/api/statuspage/v1)"]
+TAG = ["statuspage v1"]  # Statuspage-compatible management
 
 
 class OAuthAuthentication(TokenAuthentication):
@@ -100,6 +100,7 @@ class StrictSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
 
 
+@extend_schema_serializer(component_name="StatuspageIncidentFields")
 class IncidentFields(StrictSerializer):
     flags = (*INCIDENT_FLAGS, *AUTOMATIC)
     name = serializers.CharField(max_length=255, required=False)
@@ -131,10 +132,12 @@ class IncidentFields(StrictSerializer):
         return attrs
 
 
+@extend_schema_serializer(component_name="StatuspageIncidentChange")
 class IncidentRequest(StrictSerializer):
     incident = IncidentFields()
 
 
+@extend_schema_serializer(component_name="StatuspageIncidentUpdateFields")
 class IncidentUpdateFields(StrictSerializer):
     flags = ("deliver_notifications", "wants_twitter_update")
     body = serializers.CharField(allow_blank=True, max_length=20000, required=False)
@@ -149,10 +152,12 @@ class IncidentUpdateFields(StrictSerializer):
         return attrs
 
 
+@extend_schema_serializer(component_name="StatuspageIncidentUpdateChange")
 class IncidentUpdateRequest(StrictSerializer):
     incident_update = IncidentUpdateFields()
 
 
+@extend_schema_serializer(component_name="StatuspageComponentFields")
 class ComponentFields(StrictSerializer):
     status = serializers.ChoiceField(choices=ComponentStatus.choices, required=False)
 
@@ -165,6 +170,7 @@ class ComponentFields(StrictSerializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_serializer(component_name="StatuspageComponentChange")
 class ComponentRequest(StrictSerializer):
     component = ComponentFields()
 
