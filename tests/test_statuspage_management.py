@@ -154,3 +154,23 @@ def test_a_wrong_oauth_token_is_401(base):
     client.credentials(HTTP_AUTHORIZATION="OAuth not-a-token")
 
     assert client.get(f"{base}/components").status_code == 401
+
+
+def test_it_reads_the_bracketed_form_of_statuspages_curl_examples(oauth, base):
+    # As `curl … -d "incident[name]=…" -d "incident[components][id]=…"` in Statuspage's docs.
+    body = ("incident[name]=Sign-in+fails&incident[status]=identified&incident[body]=We+know+why."
+            "&incident[components][oneid-signin]=major_outage&incident[component_ids][]=oneid-signin"
+            "&incident[deliver_notifications]=true")
+
+    response = oauth.post(f"{base}/incidents", body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "identified" and response.json()["name"] == "Sign-in fails"
+    assert Component.objects.get(key="oneid-signin").status == "major_outage"
+
+
+def test_a_form_field_name_it_cannot_read_is_a_400_naming_it(oauth, base):
+    response = oauth.post(f"{base}/incidents", "incident[name][]=x&incident[name][a]=y",
+                          content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 400 and "incident[name]" in response.json()["detail"]

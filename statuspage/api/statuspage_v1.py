@@ -20,13 +20,14 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework import status as http
-from rest_framework.decorators import api_view, authentication_classes
+from rest_framework.decorators import api_view, authentication_classes, parser_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from statuspage import v2
 from statuspage.api import types
 from statuspage.api.auth import TokenAuthentication
+from statuspage.api.parsers import BracketFormParser, SafeJSONParser
 from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
 from statuspage.models import AuditLog, Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
 from statuspage.publish import public_changed
@@ -57,6 +58,13 @@ class OAuthScheme(OpenApiAuthenticationExtension):
 
 
 AUTHENTICATION = [OAuthAuthentication, TokenAuthentication]
+# JSON, or the bracketed form fields of Statuspage's curl examples (`-d "incident[name]=…"`).
+PARSERS = [SafeJSONParser, BracketFormParser]
+
+
+def _json(serializer):
+    """The schema documents the JSON body only; the form is the same document (docs/api.md)."""
+    return {"application/json": serializer}
 
 
 # --- Request shapes -------------------------------------------------------------------------
@@ -264,10 +272,11 @@ def _listing(which: str):
 
 @extend_schema(methods=["GET"], responses={200: types.StatuspageIncidentShape(many=True)}, tags=TAG,
                summary="Statuspage: list incidents, newest first")
-@extend_schema(methods=["POST"], request=IncidentRequest, responses={201: types.StatuspageIncidentShape}, tags=TAG,
+@extend_schema(methods=["POST"], request=_json(IncidentRequest), responses={201: types.StatuspageIncidentShape}, tags=TAG,
                summary="Statuspage: create an incident (or a maintenance, with scheduled_for)")
 @api_view(["GET", "POST"])
 @authentication_classes(AUTHENTICATION)
+@parser_classes(PARSERS)
 def incidents(request, page_id: str):
     if request.method == "GET":
         return _list("incidents", page_id)
@@ -293,10 +302,11 @@ def incidents(request, page_id: str):
 
 @extend_schema(methods=["GET"], responses={200: types.StatuspageIncidentShape}, tags=TAG,
                summary="Statuspage: an incident")
-@extend_schema(methods=["PATCH", "PUT"], request=IncidentRequest, responses={200: types.StatuspageIncidentShape},
+@extend_schema(methods=["PATCH", "PUT"], request=_json(IncidentRequest), responses={200: types.StatuspageIncidentShape},
                tags=TAG, summary="Statuspage: update an incident (status, body and components post an update)")
 @api_view(["GET", "PATCH", "PUT"])
 @authentication_classes(AUTHENTICATION)
+@parser_classes(PARSERS)
 def incident(request, page_id: str, incident_id: str):
     page = _page(page_id)
     target = get_object_or_404(Incident, pk=incident_id)
@@ -337,10 +347,11 @@ def _rename_and_reimpact(target: Incident, fields: dict, actor) -> None:
         public_changed()
 
 
-@extend_schema(request=IncidentUpdateRequest, responses={200: types.StatuspageIncidentUpdateShape}, tags=TAG,
+@extend_schema(request=_json(IncidentUpdateRequest), responses={200: types.StatuspageIncidentUpdateShape}, tags=TAG,
                summary="Statuspage: correct an update's text or time")
 @api_view(["PATCH", "PUT"])
 @authentication_classes(AUTHENTICATION)
+@parser_classes(PARSERS)
 def incident_update(request, page_id: str, incident_id: str, update_id: str):
     _page(page_id)
     update = get_object_or_404(IncidentUpdate, pk=update_id, incident_id=incident_id)
@@ -372,10 +383,11 @@ def components(request, page_id: str):
 
 
 @extend_schema(methods=["GET"], responses={200: types.ComponentShape}, tags=TAG, summary="Statuspage: a component")
-@extend_schema(methods=["PATCH", "PUT"], request=ComponentRequest, responses={200: types.ComponentShape}, tags=TAG,
+@extend_schema(methods=["PATCH", "PUT"], request=_json(ComponentRequest), responses={200: types.ComponentShape}, tags=TAG,
                summary="Statuspage: set a component's status by hand")
 @api_view(["GET", "PATCH", "PUT"])
 @authentication_classes(AUTHENTICATION)
+@parser_classes(PARSERS)
 def component(request, page_id: str, component_id: str):
     page = _page(page_id)
     target = Component.objects.select_related("group").filter(key=component_id).first()
