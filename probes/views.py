@@ -7,7 +7,6 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
@@ -16,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from probes.models import Probe, ProbeRun
+from statuspage.api import types
 from statuspage.api.params import flag
 from statuspage.client_address import client_ip
 from statuspage.models import Component
@@ -47,7 +47,7 @@ def probe_dict(probe: Probe, last_runs: list[ProbeRun]) -> dict:
     }
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Every probe: state per region, last runs, last failure")
+@extend_schema(responses={200: types.ProbeListShape}, summary="Every probe: state per region, last runs, last failure")
 @api_view(["GET"])
 def probes(request):
     items = []
@@ -59,7 +59,7 @@ def probes(request):
 @extend_schema(
     parameters=[OpenApiParameter("limit", int, description="at most 500, default 50"),
                 OpenApiParameter("failures", bool, description="only failed runs")],
-    responses={200: OpenApiTypes.OBJECT}, summary="A probe's recent runs, newest first")
+    responses={200: types.ProbeResultsShape}, summary="A probe's recent runs, newest first")
 @api_view(["GET"])
 def probe_results(request, key: str):
     probe = get_object_or_404(Probe, key=key)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the suite needs besides the venv: Debian's Chromium (browser tests), wrk (the short
-# soak), nginx (the static export test), and axe-core from npm (package-lock.json). Installed
+# soak), nginx (the static export test), axe-core, standardwebhooks and statuspage.io from
+# npm (package-lock.json), and the Python API clients of requirements-clients.txt. Installed
 # when missing and this user can (root with apt-get); else the command to run is printed and
 # the tests that need it fail saying the same.
 set -uo pipefail
@@ -26,5 +27,10 @@ if ! cmp -s package-lock.json node_modules/.ci-package-lock.json 2>/dev/null; th
   else
     echo "missing npm (Node.js): the browser tests need axe-core from npm"
   fi
+fi
+# Third-party API clients the compatibility tests drive (tests/clients/): --no-deps, as
+# their own pins clash with requirements.txt (see requirements-clients.txt).
+if ! .venv/bin/python -m pip install --quiet --no-deps -r requirements-clients.txt; then
+  echo "could not install requirements-clients.txt: tests/clients will fail"
 fi
 exit 0

@@ -216,9 +216,13 @@ SPECTACULAR_SETTINGS = {
     # Separate request and response components: a request's required fields and minimum
     # lengths are then in the schema (schemathesis checks both, tests/test_api_fuzz.py).
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/v2/* are plain Django views: documented by a hook, before the enums are named.
+    "POSTPROCESSING_HOOKS": ["statuspage.api.schema.add_public_v2", "drf_spectacular.hooks.postprocess_schema_enums"],
     "ENUM_NAME_OVERRIDES": {
         "ComponentStatusEnum": "statuspage.statuses.ComponentStatus",
         "IncidentOrMaintenanceStatusEnum": "statuspage.statuses.ALL_INCIDENT_STATUSES",
+        "ImpactEnum": "statuspage.api.types.IMPACT_CHOICES",
+        "IndicatorEnum": "statuspage.api.types.INDICATOR_CHOICES",
     },
 }
 LOGIN_URL = "/admin/login/"

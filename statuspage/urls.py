@@ -56,6 +56,7 @@ urlpatterns = [
     path("api/v2/scheduled-maintenances/active.json", public_cached(api_v2.maintenances_active)),
     path("api/v1/", include("statuspage.api.urls")),
     path("api/v1/", include("probes.urls")),
+    path("api/statuspage/v1/", include("statuspage.api.statuspage_v1")),  # Statuspage's management API
     path("metrics", probe_views.metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerDocs.as_view(url_name="schema"), name="api-docs"),

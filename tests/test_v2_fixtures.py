@@ -3,14 +3,12 @@
 every level, the same kinds of values, so a client written against Statuspage reads ours."""
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from statuspage.models import Component, Incident
+from tests.statuspage_examples import open_examples
 
 pytestmark = pytest.mark.django_db
 REAL = json.loads((Path(__file__).resolve().parent / "fixtures" / "statuspage" / "summary_illposed.json").read_text())
@@ -19,11 +17,7 @@ OURS_ON_PAGE = {"verify_url"}
 
 @pytest.fixture
 def ours(page):
-    start = timezone.now() + timedelta(days=1)
-    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
-                      scheduled_until=start + timedelta(hours=2),
-                      components={Component.objects.get(key="reserve-auth"): "under_maintenance"})
-    Incident.open_new(name="Login slow", components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
+    open_examples()
     return Client().get("/api/v2/summary.json").json()
 
 

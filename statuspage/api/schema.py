@@ -49,3 +49,46 @@ class ManagementAutoSchema(AutoSchema):
             })
         return operation
 
+
+
+# The public v2 API (SPEC §5) is plain Django views (snapshotted, no DRF), which
+# drf-spectacular cannot see: this hook documents it with the shapes of statuspage.api.types.
+_PUBLIC_V2 = {
+    "/api/v2/summary.json": ("SummaryShape", "The page, all components, unresolved incidents, "
+                                             "active and upcoming maintenances, the status"),
+    "/api/v2/status.json": ("StatusAnswerShape", "The page's indicator and its description"),
+    "/api/v2/components.json": ("ComponentsAnswerShape", "Groups and components in the page's order"),
+    "/api/v2/incidents.json": ("IncidentsAnswerShape", "The 50 most recent incidents"),
+    "/api/v2/incidents/unresolved.json": ("IncidentsAnswerShape", "Unresolved incidents"),
+    "/api/v2/scheduled-maintenances.json": ("MaintenancesAnswerShape", "The 50 most recent maintenances"),
+    "/api/v2/scheduled-maintenances/upcoming.json": ("MaintenancesAnswerShape", "Maintenances not yet started"),
+    "/api/v2/scheduled-maintenances/active.json": ("MaintenancesAnswerShape", "Maintenances in progress or verifying"),
+}
+
+
+def add_public_v2(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: the /api/v2/* paths, public (no security), typed."""
+    from drf_spectacular.settings import spectacular_settings
+    from rest_framework.views import APIView
+
+    from statuspage.api import types
+
+    auto = AutoSchema()
+    auto.view = APIView()  # the shapes' context only: no real view serves /api/v2/
+    auto.view.request = request
+    auto.registry = generator.registry  # the enum hook after this one rebuilds from it
+    auto.method = "GET"
+    for path, (shape, summary) in _PUBLIC_V2.items():
+        auto.path = auto.path_regex = path
+        ref = auto.resolve_serializer(getattr(types, shape), "response").ref
+        operation_id = "v2_" + path.removeprefix("/api/v2/").removesuffix(".json").replace("/", "_").replace("-", "_")
+        result.setdefault("paths", {})[path] = {"get": {
+            "operationId": operation_id, "summary": summary, "tags": ["public v2"],
+            "security": [],
+            "responses": {
+                "200": {"description": "Statuspage's v2 shape", "content": {"application/json": {"schema": ref}}},
+                "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+            },
+        }}
+    result["components"] = generator.registry.build(spectacular_settings.APPEND_COMPONENTS)
+    return result

@@ -3,14 +3,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statuspage.models import Component, Incident
-from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.api.types import IMPACT_CHOICES
+from statuspage.statuses import ComponentStatus, IncidentStatus, MaintenanceStatus
 from statuspage.v2 import MAINTENANCE_IMPACT
 
 
+# OpenAPI 3.0 has no propertyNames (JSON Schema 2019+): the key's form is in the description.
 @extend_schema_field({
-    "type": "object", "propertyNames": {"pattern": "^[-a-zA-Z0-9_]+$"},
+    "type": "object",
     "additionalProperties": {"type": "string", "enum": [value for value, _ in ComponentStatus.choices]},
-    "description": "{component key: status}",
+    "description": "{component key: status}; keys are component keys (letters, digits, - and _).",
 })
 class ComponentStatusesField(serializers.DictField):
     """`{component key: status}`, validated into `{Component: status}`."""
@@ -49,7 +51,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         choices=[*IncidentStatus.choices, *MaintenanceStatus.choices], required=False,
         help_text="Default: investigating (incident) or scheduled (maintenance).")
     impact = serializers.ChoiceField(
-        choices=[*Impact.choices, (MAINTENANCE_IMPACT, "Maintenance")], required=False,
+        choices=IMPACT_CHOICES, required=False,
         help_text="Default: derived from the components' statuses. `maintenance` (as Statuspage says of "
                   "every scheduled maintenance) only with scheduled_for.")
     body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000,

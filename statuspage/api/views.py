@@ -9,6 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage import v2
+from statuspage.api import types
 from statuspage.api.params import flag
 from statuspage.api.serializers import (
     ComponentPatchSerializer,
@@ -28,8 +29,8 @@ def _incident_response(incident_id: str, code=http.HTTP_200_OK) -> Response:
     return Response(v2.incident_dict(incident, PageSettings.load()), status=code)
 
 
-@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT}, summary="List incidents, newest first")
-@extend_schema(methods=["POST"], request=IncidentCreateSerializer, responses={201: OpenApiTypes.OBJECT},
+@extend_schema(methods=["GET"], responses={200: types.ManagedIncidentListShape}, summary="List incidents, newest first")
+@extend_schema(methods=["POST"], request=IncidentCreateSerializer, responses={201: types.IncidentShape},
                summary="Open an incident (or schedule a maintenance with scheduled_for)")
 @api_view(["GET", "POST"])
 def incidents(request):
@@ -51,7 +52,7 @@ def incidents(request):
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
 
 
-@extend_schema(request=IncidentUpdateSerializer, responses={201: OpenApiTypes.OBJECT},
+@extend_schema(request=IncidentUpdateSerializer, responses={201: types.IncidentShape},
                summary="Post an update to an incident's timeline")
 @api_view(["POST"])
 def incident_updates(request, incident_id: str):
@@ -65,9 +66,9 @@ def incident_updates(request, incident_id: str):
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
 
 
-@extend_schema(methods=["PATCH"], request=ComponentPatchSerializer, responses={200: OpenApiTypes.OBJECT},
+@extend_schema(methods=["PATCH"], request=ComponentPatchSerializer, responses={200: types.ComponentShape},
                summary="Set a component's status by hand (wins over probes until set back to operational)")
-@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT}, summary="A component in v2 shape")
+@extend_schema(methods=["GET"], responses={200: types.ComponentShape}, summary="A component in v2 shape")
 @api_view(["GET", "PATCH"])
 def component(request, key: str):
     component = get_object_or_404(Component.objects.select_related("group"), key=key)
@@ -84,7 +85,8 @@ def component(request, key: str):
     return Response(v2.component_dict(component, PageSettings.load()))
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="All components in v2 shape", operation_id="v1_components_list")
+@extend_schema(responses={200: types.ComponentListShape}, summary="All components in v2 shape",
+               operation_id="v1_components_list")
 @api_view(["GET"])
 def components(request):
     page = PageSettings.load()

@@ -2,13 +2,13 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from statuspage.api import types
 from statuspage.models import AuditLog, Component, WebhookSubscriber
 from statuspage.webhooks.ssrf import BlockedAddress, check_url
 
@@ -46,9 +46,9 @@ def webhook_dict(w: WebhookSubscriber, with_secret: bool = False) -> dict:
     return data
 
 
-@extend_schema(methods=["POST"], request=WebhookCreateSerializer, responses={201: OpenApiTypes.OBJECT},
+@extend_schema(methods=["POST"], request=WebhookCreateSerializer, responses={201: types.NewWebhookShape},
                summary="Add a webhook subscriber; the whsec_ secret is in this response only")
-@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT}, summary="List webhook subscribers")
+@extend_schema(methods=["GET"], responses={200: types.WebhookListShape}, summary="List webhook subscribers")
 @api_view(["GET", "POST"])
 def webhooks(request):
     if request.method == "GET":
@@ -74,7 +74,7 @@ def webhook(request, webhook_id: str):
     return Response(status=http.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A subscriber's delivery log, newest first")
+@extend_schema(responses={200: types.WebhookDeliveriesShape}, summary="A subscriber's delivery log, newest first")
 @api_view(["GET"])
 def webhook_deliveries(request, webhook_id: str):
     target = get_object_or_404(WebhookSubscriber, pk=webhook_id)
@@ -86,7 +86,7 @@ def webhook_deliveries(request, webhook_id: str):
     } for d in items]})
 
 
-@extend_schema(request=None, responses={202: OpenApiTypes.OBJECT}, summary="Send a signed test event now")
+@extend_schema(request=None, responses={202: types.QueuedTestEventShape}, summary="Send a signed test event now")
 @api_view(["POST"])
 def webhook_test(request, webhook_id: str):
     from statuspage.tasks import deliver_batch

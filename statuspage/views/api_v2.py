@@ -1,6 +1,7 @@
 """Public JSON API, shaped like Atlassian Statuspage's v2 (SPEC §5)."""
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from statuspage import v2
@@ -9,24 +10,30 @@ from statuspage.state import PublicState, incidents_with_timeline
 _JSON = {"json_dumps_params": {"ensure_ascii": False}}
 
 
+def read_only(view):
+    """GET and HEAD only: any other method gets 405 with `Allow`, as the OpenAPI schema
+    says, rather than the CSRF check's 403 page (nothing here changes anything)."""
+    return csrf_exempt(require_safe(view))
+
+
 def _respond(data: dict) -> JsonResponse:
     response = JsonResponse(data, **_JSON)
     response["Access-Control-Allow-Origin"] = "*"  # aggregators and widgets read it cross-origin
     return response
 
 
-@require_safe
+@read_only
 def summary(request):
     return _respond(v2.summary(PublicState.load(recent_days=0)))
 
 
-@require_safe
+@read_only
 def status(request):
     state = PublicState.load(recent_days=0)
     return _respond({"page": v2.page_dict(state.page), "status": v2.status_dict(state)})
 
 
-@require_safe
+@read_only
 def components(request):
     state = PublicState.load(recent_days=0)
     return _respond({"page": v2.page_dict(state.page), "components": v2.components_list(state)})
@@ -40,31 +47,31 @@ def _incidents(kind: str, limit: int = 50, only=None):
     return state, [v2.incident_dict(i, state.page) for i in qs[:limit]]
 
 
-@require_safe
+@read_only
 def incidents(request):
     state, items = _incidents("incident")
     return _respond({"page": v2.page_dict(state.page), "incidents": items})
 
 
-@require_safe
+@read_only
 def incidents_unresolved(request):
     state, items = _incidents("incident", only=lambda qs: qs.open())
     return _respond({"page": v2.page_dict(state.page), "incidents": items})
 
 
-@require_safe
+@read_only
 def maintenances(request):
     state, items = _incidents("maintenance")
     return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})
 
 
-@require_safe
+@read_only
 def maintenances_upcoming(request):
     state, items = _incidents("maintenance", only=lambda qs: qs.filter(status="scheduled"))
     return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})
 
 
-@require_safe
+@read_only
 def maintenances_active(request):
     state, items = _incidents("maintenance", only=lambda qs: qs.under_way())
     return _respond({"page": v2.page_dict(state.page), "scheduled_maintenances": items})

@@ -22,6 +22,9 @@ from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = 12  # per operation and caller: the whole file stays under half a minute
+# Uncompressed: the public v2 snapshots are served brotli or gzip when asked, and the WSGI
+# client here does not decode them.
+PLAIN = {"Accept-Encoding": "identity"}
 
 
 @pytest.fixture
@@ -42,14 +45,17 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_on_call_gets_what_the_schema_promises(case, oncall_user):
-    case.call_and_validate(headers={"Authorization": f"Token {token_for(oncall_user)}"},
+    case.call_and_validate(headers={"Authorization": f"Token {token_for(oncall_user)}", **PLAIN},
                            excluded_checks=[positive_data_acceptance])
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=list(HealthCheck))
 def test_a_stranger_is_refused_by_every_operation(case):
-    response = case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    response = case.call_and_validate(headers=PLAIN, excluded_checks=[positive_data_acceptance])
 
+    if case.path.startswith("/api/v2/"):  # the public API (SPEC §5): anyone may read it
+        assert response.status_code in (200, 405), response.text
+        return
     # 401, or 404/405 for a path or method that names no operation at all
     assert response.status_code in (401, 404, 405), response.text

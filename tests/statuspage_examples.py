@@ -1,0 +1,20 @@
+"""A page with one of each for shape tests: a maintenance booked for tomorrow, an open
+incident and (optionally) a resolved one."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from statuspage.models import Component, Incident
+
+
+def open_examples(resolved: bool = False) -> None:
+    start = timezone.now() + timedelta(days=1)
+    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+                      scheduled_until=start + timedelta(hours=2),
+                      components={Component.objects.get(key="reserve-auth"): "under_maintenance"})
+    incident = Incident.open_new(name="Login slow", body="Looking.",
+                                 components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
+    if resolved:
+        incident.post_update(status="resolved", body="Fixed.")
+        Incident.open_new(name="Data wrong", components={Component.objects.get(key="reserve-data"): "major_outage"})
