@@ -5,11 +5,13 @@ import base64
 import json
 import os
 import stat
+from io import StringIO
 
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.test import Client
 
 from statuspage.models import Incident
@@ -146,3 +148,15 @@ def test_retired_keys_from_the_environment_are_published_as_retired(monkeypatch)
 
     assert statuses[keys.kid_of(old.public_key())] == "retired"
     assert list(statuses.values()) == ["current", "retired"]
+
+
+def test_the_command_makes_the_laptop_key_once_and_rotates_it(tmp_path):
+    out = StringIO()
+    call_command("signing_key", stdout=out)
+    call_command("signing_key", stdout=out)
+    first, second = out.getvalue().splitlines()
+    assert first == second and str(tmp_path / "signing_key.pem") in first
+
+    call_command("signing_key", "rotate", stdout=out)
+
+    assert [k["status"] for k in served_jwks()["keys"]] == ["current", "retired"]
