@@ -160,3 +160,13 @@ def test_the_command_makes_the_laptop_key_once_and_rotates_it(tmp_path):
     call_command("signing_key", "rotate", stdout=out)
 
     assert [k["status"] for k in served_jwks()["keys"]] == ["current", "retired"]
+
+
+def test_the_update_in_a_webhook_event_verifies_too(page):
+    from statuspage.models import OutboxEvent
+
+    Incident.open_new(name="SMS delays", body="Codes arrive late.")
+
+    event = OutboxEvent.objects.latest("created_at")
+    (update,) = event.data["incident"]["incident_updates"]
+    independent_check(update, served_jwks())
