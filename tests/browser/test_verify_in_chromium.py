@@ -72,3 +72,33 @@ def test_a_fake_is_answered_unverified_with_the_official_channels_on_a_phone(sit
     shown = ask(phone, site, lang, FAKES[lang if lang in FAKES else "uk"][0])
 
     assert TEXTS[lang]["none"] in shown and "1545" in shown
+
+
+def serious_violations(page, axe_source) -> list:
+    page.add_script_tag(path=str(axe_source))
+    result = page.evaluate("""axe.run(document, {runOnly: {type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})""")
+    assert result["passes"], "axe ran no rule"
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_in_the_answer_or_the_notice_block(site, browser, axe_source, scheme):
+    incident = the_drill_trips_the_probe()
+    # bypass_csp: axe is injected as a script, which the page's CSP (rightly) forbids.
+    context = browser.new_context(color_scheme=scheme, bypass_csp=True, locale="uk-UA")
+    page = context.new_page()
+    found = []
+
+    page.goto(f"{site}/verify?lang=uk")
+    found += serious_violations(page, axe_source)
+    page.locator("#id_q").fill(WORDING["uk"])
+    page.get_by_role("button", name=TEXTS["uk"]["check"]).click()
+    found += serious_violations(page, axe_source)
+    page.goto(f"{site}{incident.get_absolute_url()}")
+    assert page.locator(".notices-in-error").is_visible()
+    found += serious_violations(page, axe_source)
+    context.close()
+
+    assert found == []
