@@ -6,7 +6,6 @@ import re
 import urllib.request
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 
 from statuspage.models import Incident
@@ -15,7 +14,7 @@ DOC = Path(settings.BASE_DIR) / "docs" / "verification.md"
 
 
 def documented_verifier():
-    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.S).group(1)
+    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL).group(1)
     definitions = code.split("\nupdate = ")[0]  # the example's last lines call the real page
     namespace: dict = {}
     exec(compile(definitions, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation

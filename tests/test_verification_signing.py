@@ -9,7 +9,10 @@ from io import StringIO
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import Client

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def answer(response) -> str:
-    found = re.search(r'<section class="verify-answer[^"]*".*?</section>', response.content.decode(), re.S)
+    found = re.search(r'<section class="verify-answer[^"]*".*?</section>', response.content.decode(), re.DOTALL)
     assert found, response.content.decode()[:2000]
     return found.group(0)
 

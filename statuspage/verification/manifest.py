@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -45,7 +45,7 @@ def write(root: Path, version: str, ring: keys.KeyRing | None = None) -> dict:
     manifest = signing.sign({
         "format": FORMAT,
         "version": version,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "files": {name: _sha256(path) for name, path in _files(root).items()},
     }, ring)
     (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
