@@ -173,3 +173,17 @@ def test_the_update_in_a_webhook_event_verifies_too(page):
     event = OutboxEvent.objects.latest("created_at")
     (update,) = event.data["incident"]["incident_updates"]
     independent_check(update, served_jwks())
+
+
+def test_a_maintenance_notice_in_v2_verifies_too(page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() + timedelta(days=1)
+    Incident.open_new(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, body="Sign-in pauses for 20 minutes.",
+                      scheduled_for=start, scheduled_until=start + timedelta(hours=1))
+
+    (maintenance,) = Client().get("/api/v2/scheduled-maintenances/upcoming.json").json()["scheduled_maintenances"]
+    (update,) = maintenance["incident_updates"]
+    independent_check(update, served_jwks())
