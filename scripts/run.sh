@@ -33,6 +33,7 @@ rm -rf "$STATUSPAGE_VAR_DIR/metrics"  # per-process metric files of an earlier r
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py apply_config "$STATUSPAGE_CONFIG"
+$PY manage.py signing_key >/dev/null  # a laptop signing key in the var dir, kept across runs
 LOGIN="$($PY manage.py oncall add oncall)"
 $PY manage.py render_public >/dev/null  # the first visitors read rendered pages too
 

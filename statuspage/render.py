@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from statuspage import render_inputs, snapshots, v2
 from statuspage.i18n import html_lang
+from statuspage.verification import manifest
 from statuspage.views.public import HISTORY_PER_PAGE
 
 log = logging.getLogger(__name__)
@@ -322,6 +323,7 @@ def export(entries: dict[str, snapshots.Entry], root: Path, version: str) -> Pat
                 (path.parent / (path.name + suffix)).write_bytes(entry.bodies[encoding])
         files[name] = headers.setdefault(json.dumps([entry.content_type, entry.headers]), len(headers))
     (target / EXPORT_HEADERS).write_text(json.dumps({"headers": [json.loads(h) for h in headers], "files": files}))
+    manifest.write(target, version)  # last: it signs the hash of every file above
     link = root.parent / f".{root.name}.tmp-{os.getpid()}"
     if link.is_symlink():
         link.unlink()

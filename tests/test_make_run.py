@@ -1,5 +1,6 @@
 """`make run` end to end: every process starts on embedded defaults and Ctrl-C stops them all."""
 
+import base64
 import os
 import re
 import signal
@@ -101,6 +102,23 @@ def test_a_second_make_run_beside_the_first_rehearses_an_outage_on_its_own(runni
     for run in (running, running_fast):
         feed = feedparser.parse(httpx.get(f"{run['base']}/history.atom", trust_env=False, timeout=10).content)
         assert feed.feed.link.startswith(run["base"] + "/"), feed.feed.link
+
+
+def test_make_run_keeps_a_laptop_signing_key_in_the_var_dir_and_signs_with_it(running):
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from statuspage.verification.keys import kid_of
+    from statuspage.verification.signing import canonical
+
+    pem = running["var"] / "signing_key.pem"
+    assert oct(pem.stat().st_mode & 0o777) == "0o600"
+    public = load_pem_private_key(pem.read_bytes(), password=None).public_key()
+    with httpx.Client(base_url=running["base"], trust_env=False, timeout=10) as client:
+        (key,) = client.get("/.well-known/statuspage-keys.json").json()["keys"]
+        channels = client.get("/.well-known/statuspage.json").json()
+
+    assert key["kid"] == kid_of(public) == channels["kid"]  # the web process signs with the var dir's key
+    public.verify(base64.urlsafe_b64decode(channels["signature"] + "=="), canonical(channels))
 
 
 def test_make_run_serves_the_page_feeds_and_api_then_stops_on_ctrl_c(running):

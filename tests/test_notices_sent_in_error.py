@@ -56,3 +56,42 @@ def test_on_call_enters_a_notice_in_the_admin_and_it_is_audited(page, oncall_use
     assert response.status_code == 302, response.content.decode()[:3000]
     notice = NoticeSentInError.objects.get(wording__startswith="Your appointment")
     assert AuditLog.objects.filter(action="add", object_type="noticesentinerror", object_id=str(notice.pk)).exists()
+
+
+def test_on_call_tells_a_notice_through_the_api_in_several_languages_and_it_is_audited(page, api):
+    incident, _ = incident_with_notice()
+
+    response = api.post(f"/api/v1/incidents/{incident.id}/notices-sent-in-error/", {
+        "wording": "Your appointment is tomorrow at 9:00.", "what_to_do": "Nothing: there is none.",
+        "channels": ["sms"], "people": 40,
+        "translations": {"uk": {"wording": "Ваш візит завтра о 9:00.", "what_to_do": "Нічого: візиту немає."}},
+    }, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["translations"]["uk"]["wording"] == "Ваш візит завтра о 9:00."
+    assert AuditLog.objects.filter(via="api", action="add", object_type="noticesentinerror").exists()
+    listed = api.get(f"/api/v1/incidents/{incident.id}/notices-sent-in-error/").json()["notices_sent_in_error"]
+    assert len(listed) == 2
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"wording": "Granted, +380 67 123 45 67", "what_to_do": "Ignore."}, "wording"),
+    ({"wording": "Granted.", "what_to_do": "Ignore.", "recipients": ["+380671234567"]}, "recipients"),
+    ({"wording": "Granted.", "what_to_do": "Ignore.", "translations": {"xx": {"wording": "?"}}}, "translations"),
+    ({"wording": "Granted."}, "what_to_do"),
+])
+def test_the_api_refuses_personal_data_unknown_fields_and_bad_texts_naming_the_field(page, api, body, field):
+    incident, _ = incident_with_notice()
+
+    response = api.post(f"/api/v1/incidents/{incident.id}/notices-sent-in-error/", body, format="json")
+
+    assert response.status_code == 400 and field in response.json(), response.json()
+
+
+def test_someone_without_a_token_cannot_add_a_notice(page, anon):
+    incident, _ = incident_with_notice()
+
+    response = anon.post(f"/api/v1/incidents/{incident.id}/notices-sent-in-error/",
+                         {"wording": "x", "what_to_do": "y"}, format="json")
+
+    assert response.status_code in (401, 403)

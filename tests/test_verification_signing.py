@@ -5,11 +5,16 @@ import base64
 import json
 import os
 import stat
+from io import StringIO
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.test import Client
 
 from statuspage.models import Incident
@@ -146,3 +151,39 @@ def test_retired_keys_from_the_environment_are_published_as_retired(monkeypatch)
 
     assert statuses[keys.kid_of(old.public_key())] == "retired"
     assert list(statuses.values()) == ["current", "retired"]
+
+
+def test_the_command_makes_the_laptop_key_once_and_rotates_it(tmp_path):
+    out = StringIO()
+    call_command("signing_key", stdout=out)
+    call_command("signing_key", stdout=out)
+    first, second = out.getvalue().splitlines()
+    assert first == second and str(tmp_path / "signing_key.pem") in first
+
+    call_command("signing_key", "rotate", stdout=out)
+
+    assert [k["status"] for k in served_jwks()["keys"]] == ["current", "retired"]
+
+
+def test_the_update_in_a_webhook_event_verifies_too(page):
+    from statuspage.models import OutboxEvent
+
+    Incident.open_new(name="SMS delays", body="Codes arrive late.")
+
+    event = OutboxEvent.objects.latest("created_at")
+    (update,) = event.data["incident"]["incident_updates"]
+    independent_check(update, served_jwks())
+
+
+def test_a_maintenance_notice_in_v2_verifies_too(page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() + timedelta(days=1)
+    Incident.open_new(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, body="Sign-in pauses for 20 minutes.",
+                      scheduled_for=start, scheduled_until=start + timedelta(hours=1))
+
+    (maintenance,) = Client().get("/api/v2/scheduled-maintenances/upcoming.json").json()["scheduled_maintenances"]
+    (update,) = maintenance["incident_updates"]
+    independent_check(update, served_jwks())

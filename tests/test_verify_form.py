@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def answer(response) -> str:
-    found = re.search(r'<section class="verify-answer[^"]*".*?</section>', response.content.decode(), re.S)
+    found = re.search(r'<section class="verify-answer[^"]*".*?</section>', response.content.decode(), re.DOTALL)
     assert found, response.content.decode()[:2000]
     return found.group(0)
 
@@ -101,3 +101,19 @@ def test_a_text_longer_than_the_form_takes_is_refused_with_the_field_named(publi
 
     assert response.status_code == 200 and 'role="alert"' in response.content.decode()
     assert "at most" in response.content.decode()
+
+
+def test_a_codes_answer_is_kept_until_the_next_public_change(published, django_assert_num_queries):
+    incident, _ = published
+    code = code_for("update", incident.updates.get().id)
+    client = Client()
+    first = client.get(f"/verify?code={code}&lang=uk").content
+
+    with django_assert_num_queries(0):
+        again = client.get(f"/verify?code={code}&lang=uk").content
+    incident.published = False
+    incident.save()  # taken back to a draft: a public change
+    after = client.get(f"/verify?code={code}&lang=uk")
+
+    assert again == first and 'class="verify-answer official"' in first.decode()
+    assert 'class="verify-answer official"' not in after.content.decode()

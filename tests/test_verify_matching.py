@@ -5,7 +5,14 @@ import pytest
 
 from statuspage.verification import register
 from statuspage.verification.matching import normalize
-from tests.verify_texts import FAKES, LANGS, UPDATE, WORDING, forwarded_variants, incident_with_notice
+from tests.verify_texts import (
+    FAKES,
+    LANGS,
+    UPDATE,
+    WORDING,
+    forwarded_variants,
+    incident_with_notice,
+)
 
 pytestmark = pytest.mark.django_db
 

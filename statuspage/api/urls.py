@@ -1,10 +1,12 @@
 from django.urls import path
 
-from statuspage.api import views, webhooks
+from statuspage.api import notices, views, webhooks
 
 urlpatterns = [
     path("incidents/", views.incidents, name="api-incidents"),
     path("incidents/<str:incident_id>/updates/", views.incident_updates, name="api-incident-updates"),
+    path("incidents/<str:incident_id>/notices-sent-in-error/", notices.incident_notices,
+         name="api-incident-notices"),
     path("components/", views.components, name="api-components"),
     path("components/<slug:key>/", views.component, name="api-component"),
     path("config/", views.config, name="api-config"),

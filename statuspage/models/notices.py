@@ -68,7 +68,7 @@ class NoticeSentInError(models.Model):
     def is_public(self) -> bool:
         return self.incident_id is not None and self.incident.published
 
-    def attach_copy(self, incident: Incident) -> "NoticeSentInError":
+    def attach_copy(self, incident: Incident) -> NoticeSentInError:
         """The prepared notice, now carried by `incident` (idempotent per incident and key)."""
         copy, _ = NoticeSentInError.objects.get_or_create(
             incident=incident, key=self.key,

@@ -7,14 +7,12 @@ this process, so that a lookup costs no query while nothing changes.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-
-from django.conf import settings
 
 from statuspage.models import IncidentUpdate, NoticeSentInError
 from statuspage.verification.codes import code_for
-from statuspage.verification.matching import Candidate, best_match, normalize
+from statuspage.verification.matching import Candidate, Index, normalize
 
 
 @dataclass(frozen=True)
@@ -29,48 +27,71 @@ class Statement:
 
 @dataclass
 class Register:
+    """One public version's lookups, each built on first use: a code lookup never pays
+    for normalising every text."""
+
     version: str
-    by_code: dict[str, Statement] = field(default_factory=dict)
-    candidates: list[Candidate] = field(default_factory=list)
+    _codes: dict[str, Statement] | None = None
+    _indexes: tuple[Index, Index] | None = None  # (notices only, everything)
+
+    @property
+    def by_code(self) -> dict[str, Statement]:
+        if self._codes is None:
+            self._codes = build_codes()
+        return self._codes
+
+    @property
+    def texts(self) -> tuple[Index, Index]:
+        if self._indexes is None:
+            self._indexes = build_texts()
+        return self._indexes
 
 
 _lock = threading.Lock()
 _current: list[Register] = []
 
 
-def _languages() -> list[str]:
-    return [code for code, _ in settings.LANGUAGES]
-
-
-def _texts(obj, field_name: str, plain: str) -> list[str]:
-    """The text in its plain form and in every language given."""
-    texts = [plain]
-    for entry in (obj.translations or {}).values():
-        value = entry if isinstance(entry, str) else (entry or {}).get(field_name) if isinstance(entry, dict) else None
+def _texts(obj, field_name: str, plain: str) -> dict[str, str]:
+    """{"": the plain text, lang: its translation} for every language given."""
+    texts = {"": plain}
+    for lang, entry in (obj.translations or {}).items():
+        value = entry if isinstance(entry, str) else entry.get(field_name) if isinstance(entry, dict) else None
         if value:
-            texts.append(value)
+            texts[lang] = value
     return texts
 
 
-def build(version: str) -> Register:
-    reg = Register(version)
-    updates = (IncidentUpdate.objects.filter(incident__published=True)
-               .select_related("incident").only("id", "body", "translations", "display_at", "incident__id",
-                                                "incident__name", "incident__translations"))
+def _public_updates():
+    return IncidentUpdate.objects.filter(incident__published=True).select_related("incident")
+
+
+def _statement(u: IncidentUpdate) -> Statement:
+    return Statement("update", u.id, u.display_at, f"{u.incident.get_absolute_url()}#update-{u.id}",
+                     u.incident_id, code_for("update", u.id))
+
+
+def build_codes() -> dict[str, Statement]:
+    updates = _public_updates().only("id", "display_at", "incident__id")
+    return {st.code: st for st in map(_statement, updates)}
+
+
+def build_texts() -> tuple[Index, Index]:
+    candidates: list[Candidate] = []
+    updates = _public_updates().only("id", "body", "translations", "display_at", "incident__id",
+                                     "incident__name", "incident__translations")
     for u in updates:
-        st = Statement("update", u.id, u.display_at, f"{u.incident.get_absolute_url()}#update-{u.id}",
-                       u.incident_id, code_for("update", u.id))
-        reg.by_code[st.code] = st
+        st = _statement(u)
         names = _texts(u.incident, "name", u.incident.name)
-        for body in _texts(u, "body", u.body):
-            reg.candidates.append(Candidate(normalize(body), st))
-            reg.candidates += [Candidate(normalize(f"{name} {body}"), st) for name in names]
+        # The body alone, and after the incident's name in its language: a forward often has both.
+        for lang, body in _texts(u, "body", u.body).items():
+            candidates.append(Candidate(normalize(body), st))
+            candidates.append(Candidate(normalize(f"{names.get(lang, names[''])} {body}"), st))
     notices = NoticeSentInError.objects.filter(incident__published=True).select_related("incident")
     for n in notices:
         st = Statement("notice", str(n.id), n.sent_from or n.incident.started_at,
                        f"{n.incident.get_absolute_url()}#notice-{n.id}", n.incident_id)
-        reg.candidates += [Candidate(normalize(text), st) for text in _texts(n, "wording", n.wording)]
-    return reg
+        candidates += [Candidate(normalize(text), st) for text in _texts(n, "wording", n.wording).values()]
+    return Index([c for c in candidates if c.ref.kind == "notice"]), Index(candidates)
 
 
 def current() -> Register:
@@ -80,7 +101,7 @@ def current() -> Register:
     with _lock:
         if _current and _current[0].version == version:
             return _current[0]
-    reg = build(version)
+    reg = Register(version)
     with _lock:
         _current[:] = [reg]
     return reg
@@ -92,7 +113,6 @@ def by_code(code: str) -> Statement | None:
 
 def by_text(text: str) -> Statement | None:
     """A notice sent in error wins over an update: it is the one a frightened reader holds."""
-    reg = current()
-    notices = [c for c in reg.candidates if c.ref.kind == "notice"]
-    match = best_match(text, notices) or best_match(text, reg.candidates)
+    notices, everything = current().texts
+    match = notices.best(text) or everything.best(text)
     return match.ref if match else None

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
@@ -59,27 +61,35 @@ def _answer(found: register.Statement, code: str = "") -> dict:
             "code": codes.code_for("update", update.id)}
 
 
+def _answer_cache_key(request, code: str) -> str | None:
+    """A code's answer is the same for every reader of one language until the next public
+    change: kept per public version, so the common answers (the links beside statements)
+    cost no query. GET only (a POST's page links differ), and not for another `?tz=`."""
+    from statuspage.publish import public_version
+
+    if request.method != "GET" or "tz" in request.GET:
+        return None
+    return f"verify:answer:{public_version()}:{get_language()}:{code}"
+
+
 @csrf_exempt  # a lookup that changes nothing, made without a cookie
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request):
-    page = PageSettings.load()
     typed = request.POST.get("q", "") if request.method == "POST" else request.GET.get("code", "")
-    form = VerifyForm({"q": typed} if typed else None)
-    context = {"form": form, "answer": None}
-    status = 200
-    if typed:
-        if _over_limit(request):
-            context["limited"] = True
-            status = 429
-        elif form.is_valid():
-            text = form.cleaned_data["q"]
-            code = codes.normalize(text) if codes.looks_like_code(text) else None
-            if code:
-                context["answer"] = _answer_for_code(code, page)
-            else:
-                found = register.by_text(text)
-                context["answer"] = _answer(found) if found else {"kind": "none"}
-    response = render_public(request, "statuspage/verify.html", page, context, status=status)
+    if typed and _over_limit(request):
+        page = PageSettings.load()
+        response = render_public(request, "statuspage/verify.html", page,
+                                 {"form": VerifyForm(), "limited": True}, status=429)
+    else:
+        code = codes.normalize(typed) if codes.looks_like_code(typed) else None
+        key = _answer_cache_key(request, code) if code else None
+        cached = cache.get(key) if key else None
+        if cached is not None:
+            response = HttpResponse(cached, content_type="text/html; charset=utf-8")
+        else:
+            response = _lookup(request, typed, code)
+            if key and response.status_code == 200:
+                cache.set(key, response.content, settings.PUBLIC_SNAPSHOT_TTL)
     if typed:
         # An answer is for this reader: no shared cache keeps it (nor what was pasted).
         add_never_cache_headers(response)
@@ -87,6 +97,18 @@ def verify(request):
     else:
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
     return response
+
+
+def _lookup(request, typed: str, code: str | None):
+    page = PageSettings.load()
+    form = VerifyForm({"q": code or typed} if typed else None)
+    context = {"form": form, "answer": None}
+    if code:
+        context["answer"] = _answer_for_code(code, page)
+    elif typed and form.is_valid():
+        found = register.by_text(form.cleaned_data["q"])
+        context["answer"] = _answer(found) if found else {"kind": "none"}
+    return render_public(request, "statuspage/verify.html", page, context)
 
 
 @require_safe

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from statuspage.i18n import html_lang, localized, reader_time_zone, time_zone_label
 from statuspage.markdown import render_markdown
 from statuspage.models import Component, ComponentGroup, IncidentUpdate, PageSettings
+from statuspage.verification.codes import code_for
 
 ITEMS = 50
 
@@ -98,6 +99,8 @@ class HistoryRss(Feed):
             f"{render_markdown(localized(u, 'body'))}"
             for u in timeline
         ]
+        # The entry's own statement, checkable at /verify (docs/verification.md).
+        parts.append(f"<p>{escape(_('Verification code'))}: <code>{code_for('update', item.id)}</code></p>")
         return "".join(parts) + f"<p><em>{escape(self._footer_text())}</em></p>"
 
     def item_link(self, item: IncidentUpdate):
