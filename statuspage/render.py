@@ -44,7 +44,7 @@ V2_PATHS = [
     "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
     "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
 ]
-PAGE_PATHS = ["/", "/history", "/history.rss", "/history.atom", "/subscribe", "/developers", "/badge.svg",
+PAGE_PATHS = ["/", "/history", "/history.rss", "/history.atom", "/subscribe", "/developers", "/verify", "/badge.svg",
               "/embed",
               "/.well-known/statuspage.json"]
 HOT_PATHS = frozenset(PAGE_PATHS + V2_PATHS)

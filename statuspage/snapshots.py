@@ -52,13 +52,16 @@ RENDER_FLAG = "statuspage.render"  # WSGI environ key: a synthetic render, never
 # `page` on the history. A value is part of a key only there and only when it changes what
 # the view shows; anything else (`/?page=123456`, `?tz=Aaa/Bbb`, `?utm_source=`) shares the
 # page's snapshot instead of costing a render. `lang` is in the key's language part.
-READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "developers", "embed",
+READS_TZ = frozenset({"status-page", "incident", "history", "subscribe", "developers", "verify", "embed",
                       "history-rss", "history-atom", "component-rss", "component-atom"})
 READS_PAGE = frozenset({"history"})
 NOT_FROM_LANGUAGE = ("/api/v2/", "/.well-known/")  # the same bytes whatever the language
 # Never public snapshots: skip the lookup for them.
 _NEVER = ("/admin/", "/api/v1/", "/api/schema", "/api/docs", "/static/", "/metrics", "/healthz",
           "/subscribe/", "/unsubscribe/")
+# Public pages whose query parameter asks a question: with it, an answer for one reader,
+# never a snapshot (without it, the page's snapshot).
+LOOKUPS = {"/verify": "code"}
 _COMPRESSIBLE = ("text/", "application/json", "application/rss+xml", "application/atom+xml",
                  "application/xml", "image/svg+xml")
 _NOT_STORED = {"content-length", "content-encoding", "etag", "set-cookie", "date",
@@ -254,11 +257,13 @@ def request_key(request, may_query: bool = True) -> str | None:
     path = request.path
     if path.startswith(_NEVER):
         return None
+    query = request.META.get("QUERY_STRING", "")
+    if path in LOOKUPS and LOOKUPS[path] in {k for k, _ in parse_qsl(query)}:
+        return None
     if settings.SECURE_SSL_REDIRECT and not request.is_secure():
         return None  # let SecurityMiddleware redirect
     from statuspage.i18n import language_from_request
 
-    query = request.META.get("QUERY_STRING", "")
     if path.startswith(NOT_FROM_LANGUAGE):
         lang = ""
     else:

@@ -5,7 +5,6 @@ numbers in the wording, and there is no field for recipients."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework import status as http
@@ -13,6 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage import v2
+from statuspage.api.types import NoticeSentInErrorShape, NoticesSentInErrorShape
 from statuspage.models import AuditLog, Incident, NoticeSentInError
 
 
@@ -35,8 +35,8 @@ class NoticeSerializer(serializers.Serializer):
         return attrs
 
 
-@extend_schema(methods=["GET"], responses={200: OpenApiTypes.OBJECT}, summary="The incident's notices sent in error")
-@extend_schema(methods=["POST"], request=NoticeSerializer, responses={201: OpenApiTypes.OBJECT},
+@extend_schema(methods=["GET"], responses={200: NoticesSentInErrorShape}, summary="The incident's notices sent in error")
+@extend_schema(methods=["POST"], request=NoticeSerializer, responses={201: NoticeSentInErrorShape},
                summary="Tell a notice the service sent in error (shown on the page, in v2 and to /verify)")
 @api_view(["GET", "POST"])
 def incident_notices(request, incident_id: str):

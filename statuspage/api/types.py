@@ -67,6 +67,27 @@ class IncidentUpdateShape(serializers.Serializer):
     deliver_notifications = serializers.BooleanField()
     custom_tweet = serializers.CharField(allow_null=True)
     tweet_id = serializers.CharField(allow_null=True)
+    verification_code = serializers.CharField(help_text="Not in Statuspage's shape: the code /verify knows it by.")
+    kid = serializers.CharField(help_text="The signing key's id in /.well-known/statuspage-keys.json.")
+    signature = serializers.CharField(
+        help_text="base64url Ed25519 signature over the RFC 8785 JSON of this object without `signature`.")
+
+
+@extend_schema_serializer(component_name="NoticeSentInError")
+class NoticeSentInErrorShape(serializers.Serializer):
+    id = serializers.CharField()
+    wording = serializers.CharField(help_text="The message as everyone received it.")
+    channels = serializers.ListField(child=serializers.CharField())
+    sent_from = serializers.DateTimeField(allow_null=True)
+    sent_until = serializers.DateTimeField(allow_null=True)
+    people = serializers.IntegerField(allow_null=True)
+    what_to_do = serializers.CharField()
+    translations = serializers.DictField()
+
+
+@extend_schema_serializer(component_name="NoticesSentInError")
+class NoticesSentInErrorShape(serializers.Serializer):
+    notices_sent_in_error = NoticeSentInErrorShape(many=True)
 
 
 @extend_schema_serializer(component_name="Incident")
@@ -86,6 +107,7 @@ class IncidentShape(serializers.Serializer):
     components = ComponentShape(many=True)
     scheduled_for = serializers.DateTimeField(required=False, help_text="Maintenances only.")
     scheduled_until = serializers.DateTimeField(required=False, allow_null=True, help_text="Maintenances only.")
+    notices_sent_in_error = NoticeSentInErrorShape(many=True, help_text="Not in Statuspage's shape.")
 
 
 @extend_schema_serializer(component_name="StatuspageIncidentUpdate")

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -94,9 +94,18 @@ def verify(request):
         # An answer is for this reader: no shared cache keeps it (nor what was pasted).
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)
-    else:
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE)
+    elif request.method in ("GET", "HEAD") and response.status_code == 200:
+        # The empty form is a public page like the others: rendered on write and served from
+        # its snapshot, so it answers while the database is down (snapshots.request_key
+        # never keys a lookup).
+        patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE,
+                            stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE)
+        patch_vary_headers(response, ["Accept-Language"])
+        response.public_snapshot = True
     return response
+
+
+verify.public_snapshot = True  # its empty form, as public_cached views (statuspage.views.cached)
 
 
 def _lookup(request, typed: str, code: str | None):
