@@ -137,7 +137,7 @@ def test_a_retrip_of_another_kind_opens_its_own_incident_named_for_it(page, runs
     wrong, down = Incident.objects.order_by("created_at")
     assert wrong.name == "Registration data: some people may be shown wrong information"
     assert wrong.status == "monitoring"
-    assert down.name == "Registration data is not working" and down.status == "investigating"
+    assert down.name == "Registration data: not working" and down.status == "investigating"
     assert component().status == "major_outage"
 
 
