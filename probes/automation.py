@@ -166,6 +166,8 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     public = incident.published if incident else mode == "auto"
     change = {component: _wanted_status(component)} if public else {}
     body, body_translations = _words(probe, component, kind, "body")
+    # On-call heard of an incident still open (in monitoring): a flap does not page them again.
+    told_already = incident is not None and incident.is_open
     if incident:
         # Not a new incident, and never a second public "resolved": the same one, identified.
         incident.post_update(status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
@@ -181,6 +183,8 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     incident.components.add(component)
     probe.incident, probe.incident_kind = incident, kind
     probe.save(update_fields=["incident", "incident_kind", "updated_at"])
+    if told_already:
+        return public
     # In the outbox with the incident: a broker down only delays it.
     queue_oncall_alert(incident.pk, probe.key, what="review" if mode == "review" and not public else "tripped",
                        detail=verdict.get("message", ""))
