@@ -142,6 +142,22 @@ def test_a_retrip_of_another_kind_opens_its_own_incident_named_for_it(page, runs
     assert component().status == "major_outage"
 
 
+def test_a_probe_still_down_but_failing_another_way_opens_an_incident_named_for_it(page, runs):
+    probe = make_probe(page)
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, LOGIN_DOWN)
+    assert Incident.objects.count() == 1  # one odd run is not a new failure
+
+    runs(probe, LOGIN_DOWN)
+    wrong, down = Incident.objects.order_by("created_at")
+    assert down.name == "Registration data: not working" and wrong.status == "investigating"
+
+    runs(probe, GOOD, GOOD)  # both move to monitoring, and both resolve once quiet
+    assert {i.status for i in Incident.objects.all()} == {"monitoring"}
+    advance_incidents(timezone.now() + timedelta(minutes=11))
+    assert {i.status for i in Incident.objects.all()} == {"resolved"}
+    assert component().status == "operational"
+
+
 def test_a_retrip_after_the_cooling_off_window_opens_a_new_incident(page, runs):
     probe = make_probe(page)
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
