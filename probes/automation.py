@@ -92,7 +92,7 @@ def _fails_another_way(probe: Probe, kind: str) -> bool:
 
 def draft_published(incident_id: str) -> None:
     """On-call published a probe's draft: a probe still down behind it now sets the
-    component's status (and its recovery resolves the incident, as for `incident: auto`)."""
+    component's status (and its recovery moves the incident to monitoring, as for `incident: auto`)."""
     with transaction.atomic():
         for probe in Probe.objects.select_for_update().filter(incident_id=incident_id, state=DOWN):
             component = Component.objects.select_for_update().get(pk=probe.component_id)

@@ -8,13 +8,18 @@ from django.utils import timezone
 
 from probes.automation import advance_incidents
 from probes.spec import validate_probe
-from statuspage.models import AuditLog, Component, Incident, OutboxEvent
+from statuspage.models import AuditLog, Incident, OutboxEvent
 from statuspage.notify import ONCALL_EVENT
 from statuspage.tasks import advance_maintenances
-from tests.test_probe_automation import GOOD, LOGIN_DOWN, WRONG_DEFERRAL, component, make_probe, runs  # noqa: F401
+from tests.test_probe_automation import GOOD, WRONG_DEFERRAL, Runs, component, make_probe
 
 pytestmark = pytest.mark.django_db
 LATER = timedelta(minutes=10, seconds=1)
+
+
+@pytest.fixture
+def runs():
+    return Runs()
 
 
 def status_json() -> dict:

@@ -8,6 +8,7 @@ non-operational unless an open incident, a tripped probe or a maintenance holds 
 incident is publicly resolved twice within its quiet period.
 """
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -125,7 +126,7 @@ class PageStaysTrue(RuleBasedStateMachine):
         for incident in Incident.objects.public().exclude(probe_key=""):
             times = list(incident.updates.filter(status="resolved").order_by("created_at")
                          .values_list("created_at", flat=True))
-            for before, after in zip(times, times[1:]):
+            for before, after in itertools.pairwise(times):
                 assert after - before >= QUIET, f"{incident.name} resolved at {before} and again at {after}"
 
 
