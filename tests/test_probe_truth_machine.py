@@ -51,6 +51,8 @@ class PageStaysTrue(RuleBasedStateMachine):
                        monitoring_for="5m", on_failure="partial_outage"),
             make_probe(None, key="auth", component="reserve-auth", trip_after=1, recover_after=1,
                        monitoring_for="5m"),
+            make_probe(None, key="auth-review", component="reserve-auth", trip_after=1, recover_after=1,
+                       monitoring_for="5m", incident="review", publish_after="2m"),
         ]
         self.runs = 0
         self.person = get_user_model().objects.create_user("oncall-machine")
@@ -62,7 +64,7 @@ class PageStaysTrue(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ what happens
 
-    @rule(probe=st.integers(0, 2), verdict=st.sampled_from(sorted(VERDICTS)))
+    @rule(probe=st.integers(0, 3), verdict=st.sampled_from(sorted(VERDICTS)))
     def a_probe_runs(self, probe, verdict):
         self.runs += 1
         when = timezone.now() + timedelta(microseconds=self.runs)  # unique scheduled time per run
