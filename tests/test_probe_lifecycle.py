@@ -58,6 +58,18 @@ def test_review_publishes_nothing_more_once_a_person_published_it(page, runs, on
     assert AuditLog.objects.filter(action="publish").count() == 1
 
 
+def test_a_review_draft_a_person_edited_goes_out_in_their_words(page, runs, oncall_user):
+    probe = make_probe(page, incident="review")
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
+    draft = Incident.objects.get()
+    draft.post_update(status="identified", body="The notice is wrong: do nothing.", author=oncall_user)
+
+    assert advance_incidents(timezone.now() + LATER) == 1
+
+    draft.refresh_from_db()
+    assert draft.published and draft.updates.first().body == "The notice is wrong: do nothing."
+
+
 def test_a_discarded_review_draft_is_never_published(page, runs):
     probe = make_probe(page, incident="review")
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
