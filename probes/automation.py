@@ -70,13 +70,29 @@ def reconcile_tripped(probe: Probe, verdict: dict) -> None:
     wants_incident = probe.definition.get("incident", "auto") != "none"
     if wants_incident and (probe.incident is None or not probe.incident.is_open):
         on_state_change(probe, UP, DOWN, verdict)
+    elif wants_incident and _fails_another_way(probe, public_texts.kind_of(verdict)):
+        # Still down, but now in another way (the sign-in fails where the data was wrong):
+        # its own incident, so that a title always names what is failing now.
+        if not _tripped(probe, component, verdict):
+            _follow(component)
     else:  # `none` has no incident to reopen: only the status, and no audit entry per run
         _follow(component)
 
 
+def _fails_another_way(probe: Probe, kind: str) -> bool:
+    """The last `trip_after` runs all failed as `kind`, which is not the incident's: one odd
+    run does not open an incident, as one failed run does not trip."""
+    if not probe.incident_kind or kind == probe.incident_kind:
+        return False
+    count = probe.definition.get("trip_after", 2)
+    runs = list(probe.runs.order_by("-scheduled_for").values_list("ok", "failure_class")[:count])
+    return len(runs) == count and all(
+        not ok and public_texts.kind_of({"failure_class": failure}) == kind for ok, failure in runs)
+
+
 def draft_published(incident_id: str) -> None:
     """On-call published a probe's draft: a probe still down behind it now sets the
-    component's status (and its recovery resolves the incident, as for `incident: auto`)."""
+    component's status (and its recovery moves the incident to monitoring, as for `incident: auto`)."""
     with transaction.atomic():
         for probe in Probe.objects.select_for_update().filter(incident_id=incident_id, state=DOWN):
             component = Component.objects.select_for_update().get(pk=probe.component_id)
@@ -166,6 +182,8 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     public = incident.published if incident else mode == "auto"
     change = {component: _wanted_status(component)} if public else {}
     body, body_translations = _words(probe, component, kind, "body")
+    # On-call heard of an incident still open (in monitoring): a flap does not page them again.
+    told_already = incident is not None and incident.is_open
     if incident:
         # Not a new incident, and never a second public "resolved": the same one, identified.
         incident.post_update(status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
@@ -181,6 +199,8 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     incident.components.add(component)
     probe.incident, probe.incident_kind = incident, kind
     probe.save(update_fields=["incident", "incident_kind", "updated_at"])
+    if told_already:
+        return public
     # In the outbox with the incident: a broker down only delays it.
     queue_oncall_alert(incident.pk, probe.key, what="review" if mode == "review" and not public else "tripped",
                        detail=verdict.get("message", ""))
@@ -202,21 +222,25 @@ def _continuing(probe: Probe, kind: str) -> Incident | None:
 
 
 def _recovered(probe: Probe, component: Component, wanted: str, held: bool) -> bool:
-    """Move the probe's incident to monitoring; True if that set the component's status too.
-    An incident a person has written in stays theirs to resolve: they are told instead."""
+    """Move the probe's open incidents to monitoring (its current one, and one of another kind
+    it left open); True if that set the component's status too. An incident a person has
+    written in stays theirs to resolve: they are told instead."""
     probe.recovered_at = timezone.now()
     probe.save(update_fields=["recovered_at", "updated_at"])
-    incident = probe.incident
-    if incident is None or not incident.is_open or incident.status == IncidentStatus.MONITORING:
-        return False
-    human = incident.updates.filter(author__isnull=False).exists()
-    change = {component: wanted} if incident.published and not held and not human else {}
-    body, translations = _words(probe, component, "monitoring", "body")
-    incident.post_update(status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
-                         translations=translations)
-    if human:
-        queue_oncall_alert(incident.pk, probe.key, what="recovered")
-    return bool(change)
+    changed = False
+    opened = Incident.objects.open().filter(kind=Incident.Kind.INCIDENT, probe_key=probe.key).exclude(
+        status=IncidentStatus.MONITORING)
+    for incident in opened.order_by("created_at"):
+        human = incident.updates.filter(author__isnull=False).exists()
+        current = incident.pk == probe.incident_id
+        change = {component: wanted} if current and incident.published and not held and not human else {}
+        body, translations = _words(probe, component, "monitoring", "body")
+        incident.post_update(status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
+                             translations=translations)
+        if human:
+            queue_oncall_alert(incident.pk, probe.key, what="recovered")
+        changed = changed or bool(change)
+    return changed
 
 
 def _resolve_if_quiet(pk: str, now: datetime) -> int:

@@ -18,16 +18,18 @@ TRIP = "and trip its component within about interval × trip_after"
 # What the operator should then see on the status page, per mode.
 EXPECT: dict[str, str] = {
     "ok": (
-        "Everything answers correctly again: tripped probes recover after recover_after good runs "
-        "and their automatic incidents resolve."
+        "Everything answers correctly again: tripped probes recover after recover_after good runs, "
+        "their automatic incidents move to monitoring, and resolve after monitoring_for without a re-trip."
     ),
     "login_down": (
-        "Reserve+ login and OneID sign-in now answer 503: the probe reserve-login-and-profile "
-        f"(and any OneID sign-in probe) should fail with http_status {TRIP}."
+        "Reserve+ login and OneID sign-in now answer 503: the probes reserve-sign-in (Authorization), "
+        "reserve-login-and-profile, reserve-notifications and oneid-signin-and-owner should fail with "
+        f"http_status {TRIP}."
     ),
     "wrong_deferral": (
-        "Reserve+ now shows a false deferral (granted until the end of martial law): the probe "
-        f"reserve-login-and-profile should fail with assertion {TRIP}."
+        "Reserve+ now shows a false deferral (granted until the end of martial law): the probes "
+        "reserve-login-and-profile (Registration data) and reserve-notifications (Notifications) should "
+        f"fail with assertion {TRIP}, in the config's public words."
     ),
     "slow": (
         "Every Reserve+ and OneID answer now takes {slow_ms} ms: probes slower than degraded_over "

@@ -33,35 +33,35 @@ BUILT_IN = {
     "wrong_data": (
         gettext_noop("{component}: some people may be shown wrong information"),
         gettext_noop(
-            "Our automatic check found that **{component}** is showing wrong information. "
+            "Our automatic check found that the **{component}** service is showing wrong information. "
             "If you see an unexpected change in your data or status, it may be a mistake: do not act on it, "
             "and nothing has changed for you until we say so here. Do not share your personal data or SMS codes "
             "with anyone who contacts you about it. For help, use only the official channels listed on this page. "
             "We are working on it and will post updates here."),
     ),
     "unavailable": (
-        gettext_noop("{component} is not working"),
+        gettext_noop("{component}: not working"),
         gettext_noop(
-            "**{component}** is not working at the moment. Your data is safe and you do not need to do anything: "
+            "The **{component}** service is not working at the moment. Your data is safe and you do not need to do anything: "
             "please try again later. Do not use other websites, bots or chats that offer to do it for you. "
             "For urgent questions, use only the official channels listed on this page. "
             "We are working on it and will post updates here."),
     ),
     "slow": (
-        gettext_noop("{component} is working slowly"),
+        gettext_noop("{component}: working slowly"),
         gettext_noop(
-            "**{component}** is working slowly at the moment. You can keep using it, but it may take longer. "
+            "The **{component}** service is working slowly at the moment. You can keep using it, but it may take longer. "
             "Please do not repeat the same request many times. For urgent questions, use only the official "
             "channels listed on this page. We will post updates here."),
     ),
     "monitoring": (
-        gettext_noop("{component} is working again"),
+        gettext_noop("{component}: working again"),
         gettext_noop(
-            "**{component}** is working again. We are watching it closely to make sure the problem is fully fixed."),
+            "The **{component}** service is working again. We are watching it closely to make sure the problem is fully fixed."),
     ),
     "resolved": (
         gettext_noop("{component}: the problem is fixed"),
-        gettext_noop("The problem with **{component}** is fixed, and it is working normally. "
+        gettext_noop("The problem with the **{component}** service is fixed, and it is working normally. "
                      "Thank you for your patience."),
     ),
 }

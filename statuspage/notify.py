@@ -201,7 +201,8 @@ def alert_text(incident: Incident, probe_key: str, admin_url: str, what: str = "
                 f"You wrote in it, so resolve it when you are sure: {admin_url}")
     state = "published" if incident.published else "DRAFT — confirm or discard"
     if what == "review":
-        state = "DRAFT — published by itself after publish_after unless you publish, edit or discard it first"
+        state = ("DRAFT — published by itself after publish_after unless you publish or discard it first; "
+                 "edit it and your words go out instead")
     text = f"Probe {probe_key} tripped: {incident.name} ({state}). {admin_url}"
     return f"{text}\nSeen: {detail}" if detail else text
 

@@ -68,7 +68,9 @@ def test_it_applies_the_example_file():
         ("reserve-notifications", "Reserve+"), ("oneid-signin", "OneID"), ("oneid-sms", "OneID"),
     ]
     assert sorted(Probe.objects.values_list("key", "component__key")) == [
-        ("oneid-signin-and-owner", "oneid-signin"), ("reserve-login-and-profile", "reserve-data"),
+        ("oneid-signin-and-owner", "oneid-signin"), ("oneid-sms", "oneid-sms"),
+        ("reserve-login-and-profile", "reserve-data"), ("reserve-notifications", "reserve-notifications"),
+        ("reserve-sign-in", "reserve-auth"),
     ]
     assert "component reserve-auth: created" in output
     assert "probe reserve-login-and-profile: created" in output
@@ -366,7 +368,7 @@ def test_on_call_applies_the_document_as_json(api):
     assert body["dry_run"] is False
     assert "component reserve-auth: created" in body["changes"]
     assert Component.objects.count() == 6
-    assert Probe.objects.count() == 2
+    assert Probe.objects.count() == 5
     entry = AuditLog.objects.get(action="apply_config")
     assert (entry.actor_name, entry.via) == ("alice", "api")
 

@@ -128,6 +128,7 @@ def test_a_flapping_target_gives_one_incident_and_at_most_one_public_resolved(pa
     assert [u.status for u in incident.updates.order_by("created_at")] == [
         "investigating", "monitoring", "identified", "monitoring", "identified", "monitoring", "resolved"]
     assert component().status == "operational"
+    assert OutboxEvent.objects.filter(type=ONCALL_EVENT).count() == 1  # one page for one incident
 
 
 def test_a_retrip_of_another_kind_opens_its_own_incident_named_for_it(page, runs):
@@ -137,8 +138,24 @@ def test_a_retrip_of_another_kind_opens_its_own_incident_named_for_it(page, runs
     wrong, down = Incident.objects.order_by("created_at")
     assert wrong.name == "Registration data: some people may be shown wrong information"
     assert wrong.status == "monitoring"
-    assert down.name == "Registration data is not working" and down.status == "investigating"
+    assert down.name == "Registration data: not working" and down.status == "investigating"
     assert component().status == "major_outage"
+
+
+def test_a_probe_still_down_but_failing_another_way_opens_an_incident_named_for_it(page, runs):
+    probe = make_probe(page)
+    runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, LOGIN_DOWN)
+    assert Incident.objects.count() == 1  # one odd run is not a new failure
+
+    runs(probe, LOGIN_DOWN)
+    wrong, down = Incident.objects.order_by("created_at")
+    assert down.name == "Registration data: not working" and wrong.status == "investigating"
+
+    runs(probe, GOOD, GOOD)  # both move to monitoring, and both resolve once quiet
+    assert {i.status for i in Incident.objects.all()} == {"monitoring"}
+    advance_incidents(timezone.now() + timedelta(minutes=11))
+    assert {i.status for i in Incident.objects.all()} == {"resolved"}
+    assert component().status == "operational"
 
 
 def test_a_retrip_after_the_cooling_off_window_opens_a_new_incident(page, runs):

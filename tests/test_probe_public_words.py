@@ -17,7 +17,6 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from probes.automation import advance_incidents
 from probes.config import apply_probes
 from probes.models import Probe, ProbeRun
 from probes.spec import validate_probe

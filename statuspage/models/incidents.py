@@ -206,11 +206,13 @@ class Incident(models.Model):
     def _components_to_restore(self) -> dict[Component, str]:
         """On resolution, each affected component returns to the worst status still held by
         another public incident under way on it (under_maintenance for a maintenance in
-        progress), else to operational."""
+        progress; one in monitoring holds nothing), else to operational."""
         others = list(Incident.objects.public().under_way().exclude(pk=self.pk)
                       .filter(components__in=self.components.all()).distinct())
         held: dict[int, list[str]] = {}
         for other in others:
+            if other.status == IncidentStatus.MONITORING:
+                continue  # over as far as anyone can tell: it holds nothing back
             if other.is_maintenance:
                 for pk in other.components.values_list("pk", flat=True):
                     held.setdefault(pk, []).append(ComponentStatus.UNDER_MAINTENANCE)

@@ -60,6 +60,7 @@ def probe_config(page_config: dict, target: "Target", *, timeout: str = "1500ms"
     return {**page_config, "probes": [{
         "key": "reserve-health", "component": "reserve-data", "interval": f"{INTERVAL_S}s", "timeout": timeout,
         "trip_after": trip_after, "recover_after": recover_after, "incident": "auto",
+        "monitoring_for": "0s",  # recovery → monitoring → resolved on the beat's next tick
         "steps": [{"name": "health", "request": {"method": "GET", "url": target.url + "/health"},
                    "expect": {"status": 200}}],
     }]}

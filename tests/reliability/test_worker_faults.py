@@ -63,7 +63,7 @@ def test_a_worker_killed_mid_probe_batch_records_no_run_twice_and_trips_once(pag
         assert (replayed.trips, replayed.recoveries, ledger.incidents) == (1, 1, 1)
         incident = Incident.objects.get(probe_key="reserve-health")
         assert list(incident.updates.order_by("display_at").values_list("status", flat=True)) == [
-            "investigating", "resolved"]
+            "investigating", "monitoring", "resolved"]
         assert Probe.objects.get().state == "up"
         events = check_webhooks(receiver, min_events=4)
         assert len(events) == ledger.events
