@@ -19,10 +19,11 @@ from tests.citizens import EXAMPLE, apply_demo_config
 
 pytestmark = pytest.mark.django_db
 LANGS = ("uk", "uz", "uz-latn", "ru", "en")
+TARGETS_FALSE_SENTENCE = "Your deferment until the end of martial law has been granted"  # demo_target.server
 
 
 @pytest.fixture
-def demo(monkeypatch):
+def demo(monkeypatch, probes_reach_loopback):
     monkeypatch.setenv("CANARY_PHONE", "+380500000001")
     monkeypatch.setenv("CANARY_CODE", "000000")
     monkeypatch.setenv("CANARY_PASSPORT", "AA0000001")
@@ -74,7 +75,11 @@ def test_a_drill_shows_the_examples_words_on_the_right_component_in_every_langua
         assert texts["title"] in page and texts["title"] in permalink, lang
         first_sentence = texts["body"].split(".")[0]
         assert first_sentence in permalink, lang
-        for private in (STRANGER_PASSPORT, "martial law", "profile shows", "127.0.0.1", "$."):
+        # What the target answered (its false sentence, a stranger's passport) and the probe's own
+        # words never show; the false push that went out is quoted on purpose, as a notice sent
+        # in error (examples/reserve-plus.yaml), in its own wording.
+        for private in (STRANGER_PASSPORT, TARGETS_FALSE_SENTENCE, "end of martial law\"", "profile shows",
+                        "127.0.0.1", "$."):
             assert private not in page + permalink, (lang, private)
     with capsys.disabled():  # what the note quotes: the Ukrainian and Uzbek Latin texts
         for lang in ("uk", "uz-latn"):
@@ -102,4 +107,4 @@ def test_wrong_deferral_flapping_with_ok_gives_one_incident_and_one_resolution(d
     assert [u.status for u in incident.updates.order_by("created_at")].count("resolved") == 1
     assert Client().get("/api/v2/status.json").json()["status"]["indicator"] == "none"
     summary = json.dumps(Client().get("/api/v2/incidents.json").json(), ensure_ascii=False)
-    assert "martial law" not in summary and "$.deferment" not in summary
+    assert TARGETS_FALSE_SENTENCE not in summary and "$.deferment" not in summary
