@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything reads a body: refuses it from its headers (statuspage.request_limits).
+    "statuspage.request_limits.RequestLimitsMiddleware",
     # First: a public GET with a rendered snapshot is answered before anything else runs.
     "statuspage.snapshots.SnapshotMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -275,6 +277,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# Bodies are capped by their Content-Length before they are read (statuspage.request_limits):
+# the signed-in APIs and admin at REQUEST_MAX_BYTES, the anonymous forms at PUBLIC_FORM_MAX_BYTES.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+PUBLIC_FORM_MAX_BYTES = envint("PUBLIC_FORM_MAX_BYTES", 8 * 1024)
+# No view takes a file: one is refused, never spooled to disk.
+FILE_UPLOAD_HANDLERS = ["statuspage.request_limits.RefuseFilesHandler"]
 
 # --- Product ----------------------------------------------------------------
 PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", 10)
