@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import rollup, scheduler
+from probes import heartbeats, rollup, scheduler
 from probes.models import Probe
 from probes.recording import record_batch
 from probes.runner import run_batch
@@ -17,6 +17,7 @@ from probes.runner import run_batch
 
 @shared_task(ignore_result=True, expires=5)
 def dispatch_due_probes() -> int:
+    heartbeats.beat("dispatcher")
     return scheduler.dispatch_due()
 
 
@@ -26,7 +27,9 @@ def run_probe_batch(region: str, items: list[tuple[int, str]]) -> int:
     todo = [(probes[pid], datetime.fromisoformat(when)) for pid, when in items if pid in probes]
     started = timezone.now()
     verdicts = run_batch([p.definition for p, _ in todo], os.environ, concurrency=settings.PROBE_CONCURRENCY)
-    return record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts)])
+    recorded = record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts)])
+    heartbeats.beat(f"queue probes.{region}")
+    return recorded
 
 
 @shared_task(ignore_result=True)

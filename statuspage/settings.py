@@ -174,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-probes": {"task": "probes.tasks.prune_probe_history", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "UTC"
+# Beat's ticks write a heartbeat (probes.freshness reports a beat that stopped).
+CELERY_BEAT_SCHEDULER = "probes.beat:HeartbeatScheduler"
 
 # --- Auth and API -----------------------------------------------------------
 ONCALL_GROUP = "On-call"
@@ -310,6 +312,11 @@ PROBE_BATCH_EXPIRES_S = envint("PROBE_BATCH_EXPIRES_S", 60)
 PROBE_REOPEN_WINDOW_S = envint("PROBE_REOPEN_WINDOW_S", 30 * 60)
 PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
+# Monitoring that knows when it is blind (probes.freshness, probes.watchdog): beat and the
+# dispatcher are stale past this many seconds of silence; a probe past two intervals plus
+# up to this. The watchdog looks every WATCHDOG_EVERY_S.
+HEARTBEAT_STALE_S = envfloat("HEARTBEAT_STALE_S", 10.0)
+WATCHDOG_EVERY_S = envfloat("WATCHDOG_EVERY_S", 1.0)
 # Metrics from web and worker processes are merged through this folder.
 PROMETHEUS_MULTIPROC_DIR = Path(envstr("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
 PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)

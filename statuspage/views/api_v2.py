@@ -23,7 +23,8 @@ def summary(request):
 @require_safe
 def status(request):
     state = PublicState.load(recent_days=0)
-    return _respond({"page": v2.page_dict(state.page), "status": v2.status_dict(state)})
+    return _respond({"page": v2.page_dict(state.page), "status": v2.status_dict(state),
+                     "monitoring": v2.monitoring_dict(state)})
 
 
 @require_safe

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.processes import ROOT, process_env, stop, wait_for
-from tests.reliability.faults import free_port
+from tests.reliability.faults import _answers as answers_200, free_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -29,18 +29,11 @@ def web_server(var_dir, **env: str):
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(base + "/api/v2/status.json"), timeout=60, what="the web server")
+        wait_for(lambda: answers_200(base + "/api/v2/status.json"), timeout=60, what="the web server")
         yield port, base
     finally:
         stop(proc, signal.SIGTERM)
         log.close()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def open_request(port: int, head: bytes) -> socket.socket:
