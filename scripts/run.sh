@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate, apply the config, then start the demo target, the web server, a Celery
-# worker and Celery beat; Ctrl-C (or any one of them dying) stops them all.
+# worker, Celery beat and the monitoring watchdog, each under scripts/supervise.py (restarted
+# when it exits, or when it hangs if it has a heartbeat); Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,9 +41,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-start() {  # name, command…
+start() {  # name, command… (HANG_AFTER=s before it: killed and restarted after s without a heartbeat)
   local name="$1"; shift
-  "$@" >>"$LOGS/$name.log" 2>&1 &
+  $PY scripts/supervise.py "$name" --run-dir "$STATUSPAGE_VAR_DIR/run" ${HANG_AFTER:+--hang-after "$HANG_AFTER"} \
+    -- "$@" >>"$LOGS/$name.log" 2>&1 &
   pids+=($!)
 }
 
@@ -51,12 +53,16 @@ if [ "$DEMO_TARGET" != "0" ]; then
 fi
 QUEUES="celery$(printf ',probes.%s' ${PROBE_REGIONS//,/ })"
 start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn gthread)
-# 4 slots, not 2: a public render takes 2-3 s under load, and two of them at once used to
-# hold back the 1 s probe dispatcher tick (probes ran late; scripts/soak.py measures it).
-start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency "${WORKER_CONCURRENCY:-4}" --loglevel INFO \
-  --hostname "worker-$PORT@%h"
-start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
+# A thread pool, not prefork: one SIGKILLed prefork child left the others waiting on the
+# pool's shared lock and monitoring went silently blind (issue 12); probes wait on the
+# network, so threads run them as fast (docs/operations.md has the figures). 8 slots: a
+# public render takes 2-3 s under load and must not hold back the 0.25 s dispatcher tick.
+# The dispatcher's tick is its heartbeat: 30 s without one and it is killed and restarted.
+HANG_AFTER=30 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --pool threads \
+  --concurrency "${WORKER_CONCURRENCY:-8}" --loglevel INFO --hostname "worker-$PORT@%h"
+HANG_AFTER=30 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
   --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"
+start watchdog $PY manage.py watch_monitoring  # alerts on-call when monitoring goes blind
 
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -74,6 +80,6 @@ $(echo "$LOGIN" | sed 's/^/  /')
 
 MSG
 
-# Stop everything as soon as one process exits.
+# The supervisors restart what exits; one of them exiting means something is badly wrong.
 wait -n "${pids[@]}" || true
-echo "a process exited; see $LOGS/"
+echo "a supervisor exited; see $LOGS/"

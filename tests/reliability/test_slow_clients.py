@@ -4,36 +4,16 @@ Issue 12: two connections trickling a form body at a byte a second made every pu
 time out, and a 300 MB multipart upload was read whole before the form refused it.
 """
 
-import signal
 import socket
-import subprocess
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 
 import httpx
 import pytest
 
-from tests.processes import ROOT, process_env, stop, wait_for
-from tests.reliability.faults import _answers as answers_200, free_port
+from tests.reliability.faults import granian_web
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@contextmanager
-def web_server(var_dir, **env: str):
-    """scripts/web.sh as `make run` starts it, but with one worker: the harshest case."""
-    port = free_port()
-    log = open(var_dir / "web.log", "ab")
-    proc = subprocess.Popen(["bash", "scripts/web.sh"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env=process_env("filesystem", var_dir, PORT=str(port), WEB_WORKERS="1", **env),
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: answers_200(base + "/api/v2/status.json"), timeout=60, what="the web server")
-        yield port, base
-    finally:
-        stop(proc, signal.SIGTERM)
-        log.close()
 
 
 def open_request(port: int, head: bytes) -> socket.socket:
@@ -48,7 +28,7 @@ def form_head(length: int, content_type: str = "application/x-www-form-urlencode
 
 
 def test_clients_trickling_form_bodies_do_not_starve_public_readers(page, tmp_path):
-    with web_server(tmp_path) as (port, base):
+    with granian_web(tmp_path) as (port, base):
         slow = [open_request(port, form_head(2000) + b"email=") for _ in range(16)]
         try:
             time.sleep(0.5)  # every slow body has a thread waiting on it
@@ -60,7 +40,7 @@ def test_clients_trickling_form_bodies_do_not_starve_public_readers(page, tmp_pa
 
 
 def test_a_300_mb_multipart_upload_is_refused_before_its_body_is_read(page, tmp_path):
-    with web_server(tmp_path) as (port, _):
+    with granian_web(tmp_path) as (port, _):
         with closing(open_request(port, form_head(300 * 1024 * 1024, "multipart/form-data; boundary=x")
                                   + b"--x\r\n")) as sock:
             answer = sock.recv(4096)
@@ -75,7 +55,7 @@ def test_a_file_in_a_small_form_is_refused(page, client):
 
 
 def test_a_client_that_never_finishes_its_headers_is_cut_off(page, tmp_path):
-    with web_server(tmp_path) as (port, _):
+    with granian_web(tmp_path) as (port, _):
         with closing(open_request(port, b"GET /api/v2/status.json HTTP/1.1\r\nHost: 127.0.0.1\r\n")) as sock:
             sock.settimeout(15)  # granian's own default waits 30 s
             try:
