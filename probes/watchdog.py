@@ -72,6 +72,11 @@ def _render() -> None:
 
 
 def watch_forever() -> None:
+    # Beat and the workers start beside the watchdog: a page that they are not up yet
+    # would be noise. After the grace, blindness is blindness, at start or not.
+    quiet_until = time.monotonic() + settings.WATCHDOG_STARTUP_GRACE_S
+    while time.monotonic() < quiet_until:
+        time.sleep(settings.WATCHDOG_EVERY_S)
     while True:
         try:
             watch_once()

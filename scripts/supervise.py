@@ -45,17 +45,27 @@ def stop(proc: subprocess.Popen, timeout: float) -> None:
         proc.wait()
 
 
+def hangs(alive_file: Path, started_at: float, hang_after: float, start_timeout: float) -> bool:
+    """Silent for hang_after since its last heartbeat; before its first one, the start may
+    take start_timeout (Django and Celery load slowly on a busy machine)."""
+    last = alive_file.stat().st_mtime
+    allowed = hang_after if last > started_at else max(hang_after, start_timeout)
+    return time.time() - last > allowed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("name")
     parser.add_argument("--hang-after", type=float, help="seconds without a heartbeat that mean it hangs")
     parser.add_argument("--run-dir", default=os.path.join(os.environ.get("STATUSPAGE_VAR_DIR", "var"), "run"))
+    parser.add_argument("--start-timeout", type=float, default=120.0,
+                        help="seconds a start may take before its first heartbeat")
     parser.add_argument("--stop-timeout", type=float, default=10.0)
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        parser.error("no command")
+    argv = sys.argv[1:]
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        parser.error("no command: NAME [options] -- COMMAND…")
+    split = argv.index("--")
+    args, command = parser.parse_args(argv[:split]), argv[split + 1:]
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     alive_file = run_dir / f"{args.name}.alive"
@@ -74,14 +84,14 @@ def main() -> int:
 
     backoff = 1.0
     while not stopping:
-        alive_file.touch()  # the start is a heartbeat: a slow start is not a hang
-        started = time.monotonic()
+        alive_file.touch()
+        started, started_at = time.monotonic(), alive_file.stat().st_mtime
         proc = subprocess.Popen(command, env=env, start_new_session=True)
         (run_dir / f"{args.name}.pid").write_text(str(proc.pid))
         log(args.name, f"started pid {proc.pid}")
         while not stopping and proc.poll() is None:
             time.sleep(POLL_S)
-            if args.hang_after and time.time() - alive_file.stat().st_mtime > args.hang_after:
+            if args.hang_after and hangs(alive_file, started_at, args.hang_after, args.start_timeout):
                 log(args.name, f"no heartbeat for {args.hang_after:g} s: it hangs; killing it")
                 kill_group(proc, signal.SIGKILL)
                 proc.wait()

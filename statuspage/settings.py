@@ -314,9 +314,10 @@ PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
 # Monitoring that knows when it is blind (probes.freshness, probes.watchdog): beat and the
 # dispatcher are stale past this many seconds of silence; a probe past two intervals plus
-# up to this. The watchdog looks every WATCHDOG_EVERY_S.
+# up to this. The watchdog looks every WATCHDOG_EVERY_S, from WATCHDOG_STARTUP_GRACE_S after it starts.
 HEARTBEAT_STALE_S = envfloat("HEARTBEAT_STALE_S", 10.0)
 WATCHDOG_EVERY_S = envfloat("WATCHDOG_EVERY_S", 1.0)
+WATCHDOG_STARTUP_GRACE_S = envfloat("WATCHDOG_STARTUP_GRACE_S", 30.0)
 # Metrics from web and worker processes are merged through this folder.
 PROMETHEUS_MULTIPROC_DIR = Path(envstr("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
 PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
