@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
+from probes import heartbeats
 from probes.freshness import Blindness, check
 from statuspage import notify
 
@@ -76,8 +77,10 @@ def watch_forever() -> None:
     # would be noise. After the grace, blindness is blindness, at start or not.
     quiet_until = time.monotonic() + settings.WATCHDOG_STARTUP_GRACE_S
     while time.monotonic() < quiet_until:
+        heartbeats.beat("watchdog")
         time.sleep(settings.WATCHDOG_EVERY_S)
     while True:
+        heartbeats.beat("watchdog")  # its supervisor restarts a watchdog that hangs
         try:
             watch_once()
         except DatabaseError as exc:  # the page says what it last knew; /healthz says the database is down

@@ -62,7 +62,7 @@ HANG_AFTER=30 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --
   --concurrency "${WORKER_CONCURRENCY:-8}" --loglevel INFO --hostname "worker-$PORT@%h"
 HANG_AFTER=30 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
   --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"
-start watchdog $PY manage.py watch_monitoring  # alerts on-call when monitoring goes blind
+HANG_AFTER=30 start watchdog $PY manage.py watch_monitoring  # alerts on-call when monitoring goes blind
 
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
