@@ -57,8 +57,9 @@ start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn g
 # pool's shared lock and monitoring went silently blind (issue 12); probes wait on the
 # network, so threads run them as fast (docs/operations.md has the figures). 8 slots: a
 # public render takes 2-3 s under load and must not hold back the 0.25 s dispatcher tick.
-# The dispatcher's tick is its heartbeat: 30 s without one and it is killed and restarted.
-HANG_AFTER=30 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --pool threads \
+# The dispatcher's tick is its heartbeat: 60 s without one (every slot held that long is a
+# hang too) and it is killed and restarted.
+HANG_AFTER=60 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --pool threads \
   --concurrency "${WORKER_CONCURRENCY:-8}" --loglevel INFO --hostname "worker-$PORT@%h"
 HANG_AFTER=30 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
   --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"
