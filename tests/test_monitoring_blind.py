@@ -107,3 +107,19 @@ def test_v2_says_when_checks_are_delayed(probed):
         monitoring = Client().get(path).json()["monitoring"]
         assert monitoring["automatic_checks"] == "delayed"
         assert monitoring["delayed_since"].endswith("Z")
+
+
+def test_the_watchdog_renders_the_page_again_so_its_rendered_copy_says_so_too(probed, settings):
+    from statuspage.render import render_all
+
+    settings.PUBLIC_SNAPSHOTS = True
+    render_all()
+    words = "Automatic checks have been delayed since"
+    assert words not in Client().get("/").content.decode()
+    last_run(3 * INTERVAL_S)
+    assert words not in Client().get("/").content.decode()  # the rendered copy, until the watchdog looks
+    watch_once()
+    assert words in Client().get("/").content.decode()
+    all_alive()
+    watch_once()
+    assert words not in Client().get("/").content.decode()
