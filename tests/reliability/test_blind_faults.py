@@ -34,7 +34,7 @@ from tests.webhooks.receiver import Receiver
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 INTERVAL_S = 3
 REPORTED_WITHIN_S = 3 * INTERVAL_S
-ENV = {"HEARTBEAT_STALE_S": "1.5", "WATCHDOG_EVERY_S": "0.5", "WATCHDOG_STARTUP_GRACE_S": "0",
+ENV = {"HEARTBEAT_STALE_S": "2.5", "WATCHDOG_EVERY_S": "0.5", "WATCHDOG_STARTUP_GRACE_S": "0",
        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"}
 # The worker as scripts/run.sh starts it.
 WORKER = ["-Q", "celery,probes.default", "--pool", "threads", "--concurrency", "8", "--without-gossip",
