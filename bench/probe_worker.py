@@ -36,7 +36,7 @@ About 3 minutes (levels that would not fit in ~4 minutes are skipped); every pro
 scratch database and the Redis db are cleaned up on exit, error, Ctrl-C or SIGTERM.
 
     .venv/bin/python bench/probe_worker.py [--loads 0.25,0.5,0.75,1] [--window 26]
-        [--layout split|make-run] [--concurrency N] [--probe-concurrency 32] [--batch-size 50]
+        [--layout split|make-run] [--concurrency N] [--pool prefork|threads] [--probe-concurrency 32] [--batch-size 50]
         [--tick 1.0] [--sqlite] [--postgres URL] [--redis URL] [--keep-logs DIR]
 
 `--tick S` starts beat with the dispatcher every S seconds (PROBE_DISPATCH_S) instead of
@@ -460,6 +460,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=26.0, help="measured seconds per load")
     parser.add_argument("--layout", choices=("split", "make-run"), default="split")
     parser.add_argument("--concurrency", type=int, help="the probe worker's slots (split: 2, make-run: 4)")
+    parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork", help="the probe worker's pool")
     parser.add_argument("--probe-concurrency", type=int, default=int(os.environ.get("PROBE_CONCURRENCY", 32)))
     parser.add_argument("--batch-size", type=int, default=int(os.environ.get("PROBE_BATCH_SIZE", 50)))
     parser.add_argument("--tick", type=float, help="beat's dispatcher period, s (PROBE_DISPATCH_S, default 0.25)")
@@ -516,7 +517,8 @@ def main() -> None:
         host = f"bench-{os.getpid()}"
         queues = "probes.default" if args.layout == "split" else "celery,probes.default"
         worker = stack.start("worker", [CELERY, "-A", "statuspage", "worker", "-Q", queues, "--concurrency",
-                                        str(concurrency), "--loglevel", "INFO", "--hostname", f"probes-{host}@%h"],
+                                        str(concurrency), "--pool", args.pool, "--loglevel", "INFO",
+                                        "--hostname", f"probes-{host}@%h"],
                              **worker_env)
         if args.layout == "split":
             other = stack.start("worker-celery", [CELERY, "-A", "statuspage", "worker", "-Q", "celery",
@@ -532,7 +534,7 @@ def main() -> None:
         from django.conf import settings
 
         tick = args.tick or settings.CELERY_BEAT_SCHEDULE["dispatch-probes"]["schedule"]
-        print(f"worker: -Q {queues} --concurrency {concurrency} (prefork), PROBE_CONCURRENCY={args.probe_concurrency}, "
+        print(f"worker: -Q {queues} --concurrency {concurrency} ({args.pool}), PROBE_CONCURRENCY={args.probe_concurrency}, "
               f"PROBE_BATCH_SIZE={args.batch_size}; "
               f"{'dispatcher on its own worker (-Q celery --concurrency 4)' if args.layout == 'split' else 'dispatcher on the same worker'}; "
               f"beat tick {tick:g} s (PROBE_DISPATCH_S)")

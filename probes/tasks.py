@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from probes import automation, rollup, scheduler
+from probes import automation, heartbeats, rollup, scheduler
 from probes.models import Probe
 from probes.recording import record_batch
 from probes.runner import run_batch
@@ -18,6 +18,7 @@ from statuspage.webhooks.ssrf import GuardedTransport
 
 @shared_task(ignore_result=True, expires=5)
 def dispatch_due_probes() -> int:
+    heartbeats.beat("dispatcher")
     return scheduler.dispatch_due()
 
 
@@ -40,7 +41,9 @@ def run_probe_batch(region: str, items: list[tuple[int, str]]) -> int:
     started = timezone.now()
     verdicts = run_batch([p.definition for p, _ in todo], probe_env(), concurrency=settings.PROBE_CONCURRENCY,
                          transport=guarded_transport)
-    return record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts)])
+    recorded = record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts)])
+    heartbeats.beat(f"queue probes.{region}")
+    return recorded
 
 
 @shared_task(ignore_result=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: migrate, apply the config, then start the demo target, the web server, a Celery
-# worker and Celery beat; Ctrl-C (or any one of them dying) stops them all.
+# worker, Celery beat and the monitoring watchdog, each under scripts/supervise.py (restarted
+# when it exits, or when it hangs if it has a heartbeat); Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,9 +48,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-start() {  # name, command…
+start() {  # name, command… (HANG_AFTER=s before it: killed and restarted after s without a heartbeat)
   local name="$1"; shift
-  "$@" >>"$LOGS/$name.log" 2>&1 &
+  $PY scripts/supervise.py "$name" --run-dir "$STATUSPAGE_VAR_DIR/run" ${HANG_AFTER:+--hang-after "$HANG_AFTER"} \
+    -- "$@" >>"$LOGS/$name.log" 2>&1 &
   pids+=($!)
 }
 
@@ -59,16 +61,21 @@ fi
 QUEUES="celery$(printf ',probes.%s' ${PROBE_REGIONS//,/ })"
 start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn gthread)
 # Probes only (the dispatcher tick and the runs): renders and webhook fan-out never take
-# its slots (docs/scaling.md, "Sizing workers").
-start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency "${WORKER_CONCURRENCY:-4}" --loglevel INFO \
-  --hostname "worker-$PORT@%h" --without-gossip --without-mingle
+# its slots (docs/scaling.md, "Sizing workers"). A thread pool, not prefork: one SIGKILLed
+# prefork child left the others waiting on the pool's shared lock and monitoring went
+# silently blind; probes wait on the network, so threads run them as fast
+# (docs/operations.md has the figures). The dispatcher's tick is its heartbeat: 60 s
+# without one (every slot held that long is a hang too) and it is killed and restarted.
+HANG_AFTER=60 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --pool threads \
+  --concurrency "${WORKER_CONCURRENCY:-8}" --loglevel INFO --hostname "worker-$PORT@%h" --without-gossip --without-mingle
 # Renders (one at a time: render_tasks) and webhook fan-out/deliveries: 2 slots, so a
-# render does not hold back a delivery.
+# render does not hold back a delivery. It writes no heartbeat: restarted when it exits.
 start render-worker .venv/bin/celery -A statuspage worker -Q render,webhooks \
   --concurrency "${RENDER_WORKER_CONCURRENCY:-2}" --loglevel INFO --hostname "render-$PORT@%h" \
   --without-gossip --without-mingle
-start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
+HANG_AFTER=30 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
   --schedule "$STATUSPAGE_VAR_DIR/celerybeat-schedule"
+HANG_AFTER=30 start watchdog $PY manage.py watch_monitoring  # alerts on-call when monitoring goes blind
 
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -86,6 +93,6 @@ $(echo "$LOGIN" | sed 's/^/  /')
 
 MSG
 
-# Stop everything as soon as one process exits.
+# The supervisors restart what exits; one of them exiting means something is badly wrong.
 wait -n "${pids[@]}" || true
-echo "a process exited; see $LOGS/"
+echo "a supervisor exited; see $LOGS/"

@@ -88,7 +88,8 @@ def describe(pid: int) -> str:
     words = [Path(w.decode(errors="replace")).name if i == 0 else w.decode(errors="replace")
              for i, w in enumerate(argv) if w]
     text = " ".join(words)
-    for pattern, name in [(r"celery .* worker", "celery worker"), (r"celery .* beat", "celery beat"),
+    for pattern, name in [(r"supervise\.py", "supervisor"),
+                          (r"celery .* worker", "celery worker"), (r"celery .* beat", "celery beat"),
                           (r"granian", "granian"), (r"gunicorn", "gunicorn"), (r"demo_target", "demo target"),
                           (r"web\.sh", "web.sh"), (r"run\.sh", "run.sh")]:
         if re.search(pattern, text):

@@ -13,14 +13,18 @@ WORKERS="${WEB_WORKERS:-2}"
 
 case "${WEB_SERVER:-granian}" in
   granian)
-    # One blocking thread: a hit is pure Python under the GIL, more threads only contend.
-    # WEB_THREADS raises it for slow renders (a miss) on a page with many components.
+    # Many blocking threads: granian hands a request to Python once its headers are in, and
+    # a POST's thread then waits for the body; with 1 thread, two clients trickling a form
+    # body starved every reader (issue 12). A waiting thread is idle outside the GIL, and
+    # threads start only when requests need them. Headers must arrive within
+    # WEB_HEADER_TIMEOUT_MS; the time for a body is bounded by the front (docs/nginx-front.conf).
     # Its own process group (set -m): a granian worker that gets Ctrl-C's SIGINT directly,
     # beside its main process, can hang on shutdown; the main process, told TERM, stops
     # them cleanly.
     set -m
     "$BIN/granian" --interface wsgi --host "$BIND" --port "$PORT" --workers "$WORKERS" \
-      --blocking-threads "${WEB_THREADS:-1}" --backlog 4096 --respawn-failed-workers \
+      --blocking-threads "${WEB_THREADS:-256}" --backlog 4096 --respawn-failed-workers \
+      --http1-header-read-timeout "${WEB_HEADER_TIMEOUT_MS:-5000}" \
       $([ "${WEB_ACCESS_LOG:-0}" = "1" ] && echo --access-log) \
       statuspage.wsgi:application &
     server=$!

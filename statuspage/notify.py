@@ -235,11 +235,6 @@ def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None,
     `told` holds the channels that took the alert already (skipped) and gains those that
     take it now. A refused or failed channel raises AlertNotDelivered, after the others.
     """
-    from django.contrib.auth import get_user_model
-
-    from statuspage.webhooks.ssrf import make_client
-
-    told = set() if told is None else told
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
         return 0
@@ -248,9 +243,25 @@ def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None,
     text = alert_text(incident, probe_key, admin_url, what, detail)
     payload = {"text": text, "incident_id": incident.pk, "probe": probe_key, "admin_url": admin_url,
                "published": incident.published, "what": what}
+    return _tell_oncall(payload, _context(page, text=text, incident=incident, admin_url=admin_url), told)
+
+
+def alert_monitoring(kind: str, text: str, told: set[str] | None = None) -> int:
+    """Monitoring itself (probes.watchdog): `blind` or `recovered`, with no incident behind it."""
+    page = PageSettings.load()
+    admin_url = absolute(page, reverse("admin:index"))
+    payload = {"text": text, "monitoring": kind, "admin_url": admin_url}
+    return _tell_oncall(payload, _context(page, text=text, incident={"name": text}, admin_url=admin_url), told)
+
+
+def _tell_oncall(payload: dict, context: dict, told: set[str] | None) -> int:
+    from django.contrib.auth import get_user_model
+
+    from statuspage.webhooks.ssrf import make_client
+
+    told = set() if told is None else told
     users = get_user_model().objects.filter(is_active=True, groups__name=settings.ONCALL_GROUP).select_related(
         "oncall_contact")
-    context = _context(page, text=text, incident=incident, admin_url=admin_url)
     sent, failed = 0, []
     with make_client(settings.WEBHOOK_ALLOWED_NETWORKS, timeout=10) as client:
         for user in users:
@@ -268,6 +279,13 @@ def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None,
     if failed:
         raise AlertNotDelivered("; ".join(failed)[:1000])
     return sent
+
+
+def queue_monitoring_alert(event_id: str, kind: str, text: str) -> bool:
+    """Write a monitoring alert to the outbox under a fixed id; False if it was there already."""
+    _, created = OutboxEvent.objects.get_or_create(id=event_id, defaults={
+        "type": ONCALL_EVENT, "component_keys": [], "data": {"monitoring": kind, "text": text, "told": []}})
+    return created
 
 
 def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = None,
@@ -304,6 +322,8 @@ def send_queued_alert(event_id: str) -> int:
     told = set(event.data.get("told", []))
     error = None
     try:
+        if "monitoring" in event.data:
+            return alert_monitoring(event.data["monitoring"], event.data["text"], told)
         return alert_oncall(event.data["incident_id"], event.data["probe"], told,
                             event.data.get("what", "tripped"), event.data.get("detail", ""))
     except Exception as exc:

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything reads a body: refuses it from its headers (statuspage.request_limits).
+    "statuspage.request_limits.RequestLimitsMiddleware",
     # First: a public GET with a rendered snapshot is answered before anything else runs.
     "statuspage.snapshots.SnapshotMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -188,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
     "advance-probe-incidents": {"task": "probes.tasks.advance_probe_incidents", "schedule": 10.0},
 }
 CELERY_TIMEZONE = "UTC"
+# Beat's ticks write a heartbeat (probes.freshness reports a beat that stopped).
+CELERY_BEAT_SCHEDULER = "probes.beat:HeartbeatScheduler"
 
 # --- Auth and API -----------------------------------------------------------
 ONCALL_GROUP = "On-call"
@@ -298,6 +302,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+# Bodies are capped by their Content-Length before they are read (statuspage.request_limits):
+# the signed-in APIs and admin at REQUEST_MAX_BYTES, the anonymous forms at PUBLIC_FORM_MAX_BYTES.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE)
+# /verify's pasted message (VERIFY_MAX_TEXT characters) percent-encoded: 6 bytes a Cyrillic
+# letter, 12 an emoji, so 32 KiB.
+PUBLIC_FORM_MAX_BYTES = envint("PUBLIC_FORM_MAX_BYTES", 32 * 1024)
+# No view takes a file: one is refused, never spooled to disk.
+FILE_UPLOAD_HANDLERS = ["statuspage.request_limits.RefuseFilesHandler"]
 
 # --- Product ----------------------------------------------------------------
 PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", 10)
@@ -329,6 +341,12 @@ PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
 # Probe targets pass the webhooks' SSRF guard: private, loopback and metadata addresses only if listed.
 PROBE_ALLOWED_NETWORKS = envnetworks("PROBE_ALLOWED_NETWORKS", "")
+# Monitoring that knows when it is blind (probes.freshness, probes.watchdog): beat and the
+# dispatcher are stale past this many seconds of silence; a probe past two intervals plus
+# up to this. The watchdog looks every WATCHDOG_EVERY_S, from WATCHDOG_STARTUP_GRACE_S after it starts.
+HEARTBEAT_STALE_S = envfloat("HEARTBEAT_STALE_S", 10.0)
+WATCHDOG_EVERY_S = envfloat("WATCHDOG_EVERY_S", 1.0)
+WATCHDOG_STARTUP_GRACE_S = envfloat("WATCHDOG_STARTUP_GRACE_S", 30.0)
 # Metrics from web and worker processes are merged through this folder.
 PROMETHEUS_MULTIPROC_DIR = Path(envstr("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
 PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,8 @@ rules (what is public, what the indicator is) live in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cached_property
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -87,6 +88,14 @@ class PublicState:
     @property
     def indicator(self) -> str:
         return indicator(self.components, self.open_incidents)
+
+    @cached_property
+    def checks_delayed_since(self) -> datetime | None:
+        """When automatic checks stopped being on time (None: they are), so that green is
+        never read as verified when nothing verified it (probes.freshness)."""
+        from probes.freshness import check  # the probe domain sits above the status domain
+
+        return check().since
 
     @property
     def description(self) -> str:

@@ -201,6 +201,16 @@ def status_dict(state: PublicState) -> dict:
     return {"indicator": state.indicator, "description": state.description}
 
 
+def monitoring_dict(state: PublicState) -> dict:
+    """Not in Statuspage's shape: whether the statuses are being verified right now."""
+    since = state.checks_delayed_since
+    if since is None:
+        return {"automatic_checks": "on_time", "delayed_since": None, "description": None}
+    return {"automatic_checks": "delayed", "delayed_since": ts(since),
+            "description": f"Automatic checks have been delayed since {since:%H:%M} UTC: "
+                           "the statuses shown may be out of date."}
+
+
 def summary(state: PublicState) -> dict:
     return {
         "page": page_dict(state.page),
@@ -208,4 +218,5 @@ def summary(state: PublicState) -> dict:
         "incidents": [incident_dict(i, state.page) for i in state.unresolved_incidents],
         "scheduled_maintenances": [incident_dict(i, state.page) for i in state.maintenances],
         "status": status_dict(state),
+        "monitoring": monitoring_dict(state),
     }

@@ -134,7 +134,7 @@ def check_incident(i: dict, page_id: str, maintenance: bool = False) -> None:
 def test_summary_json(busy_page):
     summary = get("/api/v2/summary.json")
 
-    assert set(summary) == {"page", "components", "incidents", "scheduled_maintenances", "status"}
+    assert set(summary) == {"page", "components", "incidents", "scheduled_maintenances", "status", "monitoring"}
     check_page(summary["page"])
     page_id = summary["page"]["id"]
     check_components(summary["components"], page_id)
@@ -163,7 +163,7 @@ def test_an_incidents_components_and_updates(busy_page):
 def test_status_json(busy_page):
     body = get("/api/v2/status.json")
 
-    assert set(body) == {"page", "status"}
+    assert set(body) == {"page", "status", "monitoring"}
     check_page(body["page"])
     assert set(body["status"]) == STATUS and body["status"]["indicator"] in INDICATORS
 

@@ -4,10 +4,6 @@
 import functools
 import gzip
 import json
-import os
-import shutil
-import socket
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,8 +17,7 @@ from django.test import Client, override_settings
 
 from statuspage.models import Incident
 from statuspage.render import render_all
-from tests.processes import wait_for
-from tests.reliability.faults import free_port
+from tests.nginx import free_port, nginx
 
 pytestmark = pytest.mark.django_db
 
@@ -109,8 +104,6 @@ def header_list(response: httpx.Response) -> list[tuple[str, str]]:
 def nginx_on_export(page, tmp_path):
     """nginx with the README's configuration (docs/nginx-static-export.conf) serving a fresh
     export, the stand-in app behind it; yields (base URL, export folder)."""
-    if not shutil.which("nginx"):
-        pytest.fail("nginx is not installed: `apt-get install -y nginx` (.ci/run does it)", pytrace=False)
     Incident.open_new(name="SMS delays")
     export = tmp_path / "public"
     call_command("render_public", "--export", str(export), stdout=open("/dev/null", "w"))
@@ -124,26 +117,11 @@ def nginx_on_export(page, tmp_path):
     modules = "".join(f"include {m};\n" for m in sorted(Path("/etc/nginx/modules-enabled").glob("*brotli*")))
     if not modules:
         conf = conf.replace("brotli_static on;", "")
-    user = "user root;\n" if os.geteuid() == 0 else ""  # its workers read the test's private tmp folder
-    (tmp_path / "nginx.conf").write_text(
-        f"{modules}{user}daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
-        f"events {{}}\nhttp {{ include /etc/nginx/mime.types; access_log off;\n"
-        f"client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; fastcgi_temp_path {tmp_path};\n"
-        f"uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};\n{conf}\n}}\n")
-    nginx = subprocess.Popen(["nginx", "-c", str(tmp_path / "nginx.conf")], stderr=subprocess.PIPE)
     try:
-        wait_for(lambda: nginx.poll() is not None or _listening(port), timeout=10, what="nginx")
-        assert nginx.poll() is None, nginx.stderr.read().decode()
-        yield f"http://127.0.0.1:{port}", export
+        with nginx(conf, port, tmp_path, modules) as base:
+            yield base, export
     finally:
-        nginx.terminate()
-        nginx.wait(10)
         app.shutdown()
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_nginx_serves_the_export_in_the_readers_language_and_sends_the_rest_to_the_app(nginx_on_export):

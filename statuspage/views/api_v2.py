@@ -30,7 +30,8 @@ def summary(request):
 @read_only
 def status(request):
     state = PublicState.load(recent_days=0)
-    return _respond({"page": v2.page_dict(state.page), "status": v2.status_dict(state)})
+    return _respond({"page": v2.page_dict(state.page), "status": v2.status_dict(state),
+                     "monitoring": v2.monitoring_dict(state)})
 
 
 @read_only

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from probes.charts import latency_series
+from probes.freshness import check as check_freshness
 from statuspage import uptime
 from statuspage.i18n import reader_time_zone
 from statuspage.models import Component, ComponentGroup, Incident, PageSettings
@@ -109,11 +110,16 @@ def not_found(request, exception=None):
 
 @require_safe
 def healthz(request):
-    """Liveness for load balancers: 200 while the web process serves, whatever the database."""
+    """200 while the web process serves, whatever the database; 503 when monitoring is blind
+    (beat, the dispatcher or probes stale: probes.freshness), naming what is stale."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = "ok"
+        blind = check_freshness()
     except DatabaseError:
-        database = "unavailable"
+        database, blind = "unavailable", None
+    if blind:
+        return JsonResponse({"status": "blind", "database": database, "blind_since": blind.since.isoformat(),
+                             "stale": blind.stale}, status=503)
     return JsonResponse({"status": "ok", "database": database})

@@ -383,6 +383,24 @@ def web_process(var_dir: Path, port: int, **env: str):
         log.close()
 
 
+@contextmanager
+def granian_web(var_dir: Path, broker: str = "filesystem", **env: str):
+    """scripts/web.sh (granian) as `make run` starts it, with one worker (the harshest case);
+    yields (port, base URL)."""
+    port = free_port()
+    log = open(var_dir / "web.log", "ab")
+    proc = subprocess.Popen(["bash", "scripts/web.sh"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env=process_env(broker, var_dir, PORT=str(port), WEB_WORKERS="1", **env),
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(base + "/api/v2/status.json"), timeout=60, what="the web server")
+        yield port, base
+    finally:
+        stop(proc)
+        log.close()
+
+
 def _answers(url: str) -> bool:
     import httpx
 
