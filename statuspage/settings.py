@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     # Time alone changes the page (today's uptime, a new day): re-render when it did.
     "refresh-public": {"task": "statuspage.render_tasks.refresh_public", "schedule": 60.0},
     "sweep-outbox": {"task": "statuspage.tasks.sweep_outbox", "schedule": 15.0},
+    "purge-unconfirmed": {"task": "statuspage.tasks.purge_unconfirmed_subscriptions", "schedule": 3600.0},
     # One tick dispatches every due probe (probes.scheduler); no per-probe entries. A run due
     # just after a tick waits a whole period: 1 s made the latest runs 1.1 s late
     # (bench/probe_worker.py), 0.25 s keeps every run within 0.4 s of its time.
