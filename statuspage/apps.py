@@ -6,7 +6,11 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status page"
 
     def ready(self) -> None:
-        from statuspage import login_throttle, signals
+        from django.conf import settings
 
+        from statuspage import login_throttle, signals
+        from statuspage.env import check_probe_env_allow
+
+        check_probe_env_allow(settings.PROBE_ENV_ALLOW)
         signals.connect()
         login_throttle.connect()

@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envprobeallow, envproxies, envsecret, envstr
+from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envproxies, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STATUSPAGE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -305,6 +305,9 @@ PROBE_BATCH_EXPIRES_S = envint("PROBE_BATCH_EXPIRES_S", 60)
 PROBE_REOPEN_WINDOW_S = envint("PROBE_REOPEN_WINDOW_S", 30 * 60)
 PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
+# The worker variables `{{ env.NAME }}` may read (none by default). Naming one of the service's
+# own settings stops every process at start (statuspage.apps, once all settings are read).
+PROBE_ENV_ALLOW = envlist("PROBE_ENV_ALLOW", [])
 # Probe targets pass the webhooks' SSRF guard: private, loopback and metadata addresses only if listed.
 PROBE_ALLOWED_NETWORKS = envnetworks("PROBE_ALLOWED_NETWORKS", "")
 # Metrics from web and worker processes are merged through this folder.
@@ -326,9 +329,6 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:  # Django would refuse only at the first sen
 # Django's default is no timeout: a mail server that stops answering would hold a batch past its lease.
 EMAIL_TIMEOUT = envfloat("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "status@localhost")
-
-# Last, once every setting has been read: the names `{{ env.NAME }}` may read (none of them).
-PROBE_ENV_ALLOW = envprobeallow("PROBE_ENV_ALLOW")
 
 LOGGING = {
     "version": 1,
