@@ -8,9 +8,10 @@ class StatuspageConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from statuspage import login_throttle, signals
+        from statuspage import login_throttle, oncall, signals
         from statuspage.env import check_probe_env_allow
 
         check_probe_env_allow(settings.PROBE_ENV_ALLOW)
         signals.connect()
         login_throttle.connect()
+        oncall.connect()
