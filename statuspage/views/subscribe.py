@@ -29,7 +29,7 @@ from statuspage.client_address import address_bucket, client_ip, mailbox
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
 from statuspage.webhooks.ssrf import check_url, resolve_within
 
-CONFIRM_MAX_AGE = 7 * 24 * 3600  # also how long an unconfirmed subscription is kept (tasks.purge_unconfirmed)
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # as long as an unconfirmed subscription is kept (statuspage.purge)
 LIMIT_PER_HOUR = 10  # posts from one client address
 EMAILS_PER_HOUR = 3  # confirmation emails to one email address
 WINDOW_S = 3600
