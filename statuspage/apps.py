@@ -6,12 +6,16 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status page"
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.db.models.signals import post_save
 
-        from statuspage import login_throttle, signals
+        from statuspage import login_throttle, oncall, signals
         from statuspage.config.notices import attach_prepared
+        from statuspage.env import check_probe_env_allow
         from statuspage.models import Incident
 
+        check_probe_env_allow(settings.PROBE_ENV_ALLOW)
         signals.connect()
         login_throttle.connect()
+        oncall.connect()
         post_save.connect(attach_prepared, sender=Incident, dispatch_uid="notices-sent-in-error-attach")

@@ -105,10 +105,9 @@ NEVER_PROBE_ENV = frozenset({
 })
 
 
-def envprobeallow(name: str) -> list[str]:
-    """The names `{{ env.NAME }}` may read. Call it last in the settings: naming any setting
-    the service reads itself (its secrets, its connections) stops the process."""
-    allowed = envlist(name, [])
+def check_probe_env_allow(allowed: list[str], name: str = "PROBE_ENV_ALLOW") -> None:
+    """Stop the process if the names `{{ env.NAME }}` may read include a setting the service
+    reads itself (its secrets, its connections). Call it once every setting is read."""
     forbidden = NEVER_PROBE_ENV | READ | {f"{n}_FILE" for n in NEVER_PROBE_ENV | READ}
     refused = sorted(n for n in allowed if n in forbidden)
     if refused:
@@ -117,4 +116,3 @@ def envprobeallow(name: str) -> list[str]:
     bad = [n for n in allowed if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", n)]
     if bad:
         raise ImproperlyConfigured(f"{name}: {bad[0]!r} is not an environment variable name")
-    return allowed

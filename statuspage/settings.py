@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envprobeallow, envproxies, envsecret, envstr
+from statuspage.env import envbool, envfloat, envint, envlist, envnetworks, envproxies, envsecret, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("STATUSPAGE_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -180,6 +180,7 @@ CELERY_BEAT_SCHEDULE = {
     # Time alone changes the page (today's uptime, a new day): re-render when it did.
     "refresh-public": {"task": "statuspage.render_tasks.refresh_public", "schedule": 60.0},
     "sweep-outbox": {"task": "statuspage.tasks.sweep_outbox", "schedule": 15.0},
+    "purge-unconfirmed": {"task": "statuspage.tasks.purge_unconfirmed_subscriptions", "schedule": 3600.0},
     # One tick dispatches every due probe (probes.scheduler); no per-probe entries. A run due
     # just after a tick waits a whole period: 1 s made the latest runs 1.1 s late
     # (bench/probe_worker.py), 0.25 s keeps every run within 0.4 s of its time.
@@ -339,6 +340,9 @@ PROBE_REOPEN_WINDOW_S = envint("PROBE_REOPEN_WINDOW_S", 30 * 60)
 PROBE_NEXT_UPDATE_S = envint("PROBE_NEXT_UPDATE_S", 30 * 60)
 PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 7)
 PROBE_ROLLUP_DAYS = envint("PROBE_ROLLUP_DAYS", 400)
+# The worker variables `{{ env.NAME }}` may read (none by default). Naming one of the service's
+# own settings stops every process at start (statuspage.apps, once all settings are read).
+PROBE_ENV_ALLOW = envlist("PROBE_ENV_ALLOW", [])
 # Probe targets pass the webhooks' SSRF guard: private, loopback and metadata addresses only if listed.
 PROBE_ALLOWED_NETWORKS = envnetworks("PROBE_ALLOWED_NETWORKS", "")
 # Monitoring that knows when it is blind (probes.freshness, probes.watchdog): beat and the
@@ -366,9 +370,6 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:  # Django would refuse only at the first sen
 # Django's default is no timeout: a mail server that stops answering would hold a batch past its lease.
 EMAIL_TIMEOUT = envfloat("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "status@localhost")
-
-# Last, once every setting has been read: the names `{{ env.NAME }}` may read (none of them).
-PROBE_ENV_ALLOW = envprobeallow("PROBE_ENV_ALLOW")
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from statuspage.models import Incident
+from statuspage.purge import purge_unconfirmed
 from statuspage.statuses import ComponentStatus, MaintenanceStatus
 
 
@@ -57,6 +58,11 @@ def deliver_batch(ids: list[int]) -> int:
     from statuspage.webhooks.dispatch import deliver
 
     return deliver(ids)
+
+
+@shared_task
+def purge_unconfirmed_subscriptions() -> int:
+    return purge_unconfirmed()
 
 
 @shared_task

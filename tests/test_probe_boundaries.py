@@ -126,7 +126,7 @@ def test_a_listed_variable_is_accepted(page_config, settings):
 
 
 @pytest.mark.parametrize("name", ["SECRET_KEY", "WEBHOOK_SECRET_KEY", "DATABASE_URL", "REDIS_URL",
-                                  "CELERY_BROKER_URL", "EMAIL_HOST_PASSWORD", "SECRET_KEY_FILE", "DEBUG"])
+                                  "CELERY_BROKER_URL", "EMAIL_HOST_PASSWORD", "SECRET_KEY_FILE", "DEBUG", "LOG_LEVEL"])
 def test_the_process_refuses_to_start_when_the_allow_list_names_the_services_own_setting(name):
     started = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, capture_output=True, text=True,

@@ -138,3 +138,22 @@ def test_removing_a_user_revokes_the_tokens_they_issued_to_others_and_audits_eac
     assert post_incident(issued_key).status_code == 401
     assert post_incident(bobs_own).status_code == 201
     assert AuditLog.objects.filter(action="token_revoke").count() == 2
+
+
+def test_deactivating_a_user_any_other_way_revokes_their_tokens_too(page, oncall_user, bob):
+    _, held = ApiToken.issue(oncall_user)
+    _, issued = ApiToken.issue(bob, issued_by=oncall_user)
+
+    oncall_user.is_active = False
+    oncall_user.save()  # as the admin's user page or a shell would
+
+    assert post_incident(held).status_code == 401 and post_incident(issued).status_code == 401
+    assert AuditLog.objects.filter(action="token_revoke").count() == 2
+
+
+def test_deleting_a_user_revokes_the_tokens_they_issued(page, oncall_user, bob):
+    _, issued = ApiToken.issue(bob, issued_by=oncall_user)
+
+    oncall_user.delete()
+
+    assert post_incident(issued).status_code == 401

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.text import slugify
@@ -121,10 +123,28 @@ def _string(raw: dict, key: str, path: str, errors: Errors, required: bool = Fal
 
 
 def _url(raw: dict, key: str, path: str, errors: Errors) -> str:
+    """An absolute http(s) URL, with no space or control character anywhere: it goes into
+    every email's List-Unsubscribe header, where a newline would start a header of its own."""
     value = _string(raw, key, path, errors)
-    if value and not re.match(r"^https?://[^\s/]+", value):
-        errors.append((f"{path}.{key}", f"'{value}' is not an http(s) URL"))
+    if value and (problem := _url_problem(value)):
+        errors.append((f"{path}.{key}", f"{value[:100]!r} is not an absolute http(s) URL: {problem}"))
+        return ""
     return value
+
+
+def _url_problem(value: str) -> str | None:
+    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
+        return "it contains a space or control character"
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it has no host name"
+    return None
 
 
 def _bool(raw: dict, key: str, path: str, errors: Errors, default: bool) -> bool:

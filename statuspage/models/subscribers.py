@@ -100,7 +100,8 @@ class EmailSubscriber(models.Model):
             subscriber, _ = cls.objects.get_or_create(email=email.lower(), defaults={"language": language})
             if subscriber.confirmed_at is None:  # nothing is sent to it yet: nothing to silence
                 subscriber.language = language
-                subscriber.save(update_fields=["language"])
+                subscriber.created_at = timezone.now()  # asked again: kept a week from now (purge)
+                subscriber.save(update_fields=["language", "created_at"])
                 subscriber.components.set(components)
         return subscriber
 

@@ -11,6 +11,8 @@ shows a webhook's secret). That POST needs no CSRF token either: the signed toke
 URL is the proof, and a page that forged the POST could not read the answer.
 """
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.shortcuts import render
@@ -22,16 +24,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from statuspage import notify
-from statuspage.api.webhooks import validate_webhook_url
 from statuspage.counters import bump, counter_key
 from statuspage.client_address import address_bucket, client_ip, mailbox
 from statuspage.i18n import reader_time_zone, supported
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
+from statuspage.webhooks.ssrf import check_url, resolve_within
 
-CONFIRM_MAX_AGE = 7 * 24 * 3600
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # as long as an unconfirmed subscription is kept (statuspage.purge)
 LIMIT_PER_HOUR = 10  # posts from one client address
 EMAILS_PER_HOUR = 3  # confirmation emails to one email address
 WINDOW_S = 3600
+RESOLVE_BUDGET_S = 2.0  # the longest a form post waits for the webhook host's name server
+# The one answer for every webhook address refused after the form checks: which address a
+# name resolves to, or that it does not resolve, is not told to an anonymous visitor.
+WEBHOOK_REFUSED = gettext_lazy("We cannot send updates to this web address. Check it and try again.")
 
 
 class EmailForm(forms.Form):
@@ -47,10 +53,20 @@ class WebhookForm(forms.Form):
     components = forms.ModelMultipleChoiceField(Component.objects.all(), to_field_name="key", required=False)
 
     def clean_url(self):
-        try:
-            return validate_webhook_url(self.cleaned_data["url"])
-        except Exception as exc:
-            raise forms.ValidationError(getattr(exc, "detail", [str(exc)])[0]) from None
+        # Only the text here: the host is resolved after the rate limits (subscribe_webhook).
+        url = self.cleaned_data["url"]
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise forms.ValidationError(WEBHOOK_REFUSED)
+        return url
+
+
+def _reachable(url: str) -> bool:
+    """The webhooks' SSRF rule, resolved within a short budget."""
+    try:
+        check_url(url, settings.WEBHOOK_ALLOWED_NETWORKS, resolve_within(RESOLVE_BUDGET_S))
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _private(response):
@@ -63,12 +79,6 @@ def _over_limit(kind: str, value: str, limit: int) -> bool:
     return bump(counter_key("subscribe-rate:", kind, value), WINDOW_S) > limit
 
 
-def _throttled(request, email: str) -> bool:
-    # The client first: a refused flood does not use up the victim address's own budget.
-    return (_over_limit("ip", address_bucket(client_ip(request)), LIMIT_PER_HOUR)
-            or _over_limit("email", mailbox(email), EMAILS_PER_HOUR))
-
-
 def _page(request, template, status=200, language: str | None = None, **context):
     """A subscriber's page: in `language` (the one the subscriber chose) when given, and in
     the reader's time zone, as every public page."""
@@ -79,12 +89,22 @@ def _page(request, template, status=200, language: str | None = None, **context)
 
 
 def _refusal(request, form):
-    """A 400 naming each bad field, or a 429 past the hourly limit; None when all is well."""
+    """A 429 past the hourly limits, a 400 naming each bad field; None when all is well.
+
+    The client is counted before anything is done for it (a bad form, a DNS lookup); the
+    email only after, so a refused flood does not use up the victim address's own budget.
+    """
+    if _over_limit("ip", address_bucket(client_ip(request)), LIMIT_PER_HOUR):
+        return _too_many(request)
     if not form.is_valid():
         return _page(request, "subscribe_result.html", 400, errors=form.errors)
-    if _throttled(request, form.cleaned_data["email"]):
-        return _page(request, "subscribe_result.html", 429, message=_("Too many requests. Try again later."))
+    if _over_limit("email", mailbox(form.cleaned_data["email"]), EMAILS_PER_HOUR):
+        return _too_many(request)
     return None
+
+
+def _too_many(request):
+    return _page(request, "subscribe_result.html", 429, message=_("Too many requests. Try again later."))
 
 
 def _invalid_link(request):
@@ -143,6 +163,8 @@ def subscribe_webhook(request):
     if refused := _refusal(request, form):
         return refused
     data = form.cleaned_data
+    if not _reachable(data["url"]):
+        return _page(request, "subscribe_result.html", 400, message=WEBHOOK_REFUSED)
     webhook = WebhookSubscriber.objects.create(url=data["url"], format=data["format"], owner_email=data["email"],
                                                confirmed=False, description=f"self-service ({data['email']})",
                                                language=translation.get_language() or settings.LANGUAGE_CODE)

@@ -15,6 +15,8 @@ import threading
 import time
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from contextlib import contextmanager
 
 import anyio
@@ -122,6 +124,23 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         # Strip an IPv6 zone ("fe80::1%eth0") before parsing.
         seen.setdefault(ipaddress.ip_address(str(sockaddr[0]).split("%")[0]), None)
     return list(seen)
+
+
+# Lookups that outlive their budget keep running here, never more than this many at once:
+# a name server that never answers fills the slots, and later lookups time out at once.
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
+
+
+def resolve_within(seconds: float) -> Resolver:
+    """A resolver that gives up after `seconds`: a slow name server cannot hold a request."""
+
+    def resolver(host: str, port: int) -> list[IPAddress]:
+        try:
+            return _LOOKUPS.submit(resolve, host, port).result(timeout=seconds)
+        except FuturesTimeout:
+            raise OSError(f"resolving {host} took longer than {seconds} s") from None
+
+    return resolver
 
 
 def _literal(host: str) -> IPAddress | None:

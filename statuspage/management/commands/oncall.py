@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from statuspage.models import ApiToken, AuditLog
-from statuspage.oncall import ensure_oncall_group
+from statuspage.oncall import ensure_oncall_group, revoke_tokens
 
 
 class Command(BaseCommand):
@@ -53,17 +53,13 @@ class Command(BaseCommand):
 
     def do_remove(self, username, **_):
         user = self._user(username)
-        user.is_active = False
-        user.save(update_fields=["is_active"])
         with transaction.atomic():
-            tokens = list(ApiToken.held_or_issued_by(user).select_related("user"))
-            for token in tokens:
-                AuditLog.record(via="config", action="token_revoke", obj=token,
-                                summary=f"{token} on removal of {username}")
-            ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).delete()
+            revoked = revoke_tokens(user, f"on removal of {username}")
+            user.is_active = False
+            user.save(update_fields=["is_active"])  # revokes again: none left
             AuditLog.record(via="config", action="oncall_remove", obj=user, summary=username,
-                            changes={"revoked_tokens": [t.prefix for t in tokens]})
-        self.stdout.write(f"deactivated {username}, revoked {len(tokens)} token(s)")
+                            changes={"revoked_tokens": revoked})
+        self.stdout.write(f"deactivated {username}, revoked {len(revoked)} token(s)")
 
     def do_list(self, **_):
         group = ensure_oncall_group()

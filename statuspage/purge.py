@@ -1,0 +1,27 @@
+"""Subscriptions never confirmed are forgotten after a week: anyone may post any email
+address, and what its owner never agreed to is not kept (nor counted as a subscriber)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from statuspage.models import AuditLog, EmailSubscriber, WebhookSubscriber
+
+UNCONFIRMED_KEPT = timedelta(days=7)  # as long as the confirmation link is valid
+
+
+def purge_unconfirmed(now=None) -> int:
+    """Delete unconfirmed email and webhook subscriptions asked for over 7 days ago,
+    each with an audit row; how many were deleted."""
+    cutoff = (now or timezone.now()) - UNCONFIRMED_KEPT
+    stale = [*EmailSubscriber.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff),
+             *WebhookSubscriber.objects.filter(confirmed=False, created_at__lt=cutoff)]
+    for subscriber in stale:
+        with transaction.atomic():
+            AuditLog.record(via="system", action="purge_unconfirmed", obj=subscriber,
+                            summary=f"never confirmed, asked for on {subscriber.created_at:%Y-%m-%d}")
+            subscriber.delete()
+    return len(stale)
