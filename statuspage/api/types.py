@@ -149,6 +149,15 @@ class StatusShape(serializers.Serializer):
     description = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="Monitoring")
+class MonitoringShape(serializers.Serializer):
+    """Not in Statuspage's shape: whether the statuses shown are being verified right now."""
+
+    automatic_checks = serializers.ChoiceField(choices=["on_time", "delayed"])
+    delayed_since = serializers.DateTimeField(allow_null=True)
+    description = serializers.CharField(allow_null=True)
+
+
 @extend_schema_serializer(component_name="Summary")
 class SummaryShape(serializers.Serializer):
     page = PageShape()
@@ -156,12 +165,14 @@ class SummaryShape(serializers.Serializer):
     incidents = IncidentShape(many=True, help_text="Unresolved incidents.")
     scheduled_maintenances = IncidentShape(many=True, help_text="Maintenances in progress or upcoming.")
     status = StatusShape()
+    monitoring = MonitoringShape()
 
 
 @extend_schema_serializer(component_name="StatusAnswer")
 class StatusAnswerShape(serializers.Serializer):
     page = PageShape()
     status = StatusShape()
+    monitoring = MonitoringShape()
 
 
 @extend_schema_serializer(component_name="ComponentsAnswer")
