@@ -243,6 +243,8 @@ class Updates(threading.Thread):
             time.sleep(max(0.0, next_at - time.monotonic()))
 
 
+RENDERED = re.compile(r"(rendered|overtaken after) (\d+) public responses \((\d+) carried over\) for version \w+ in ([\d.]+)s")
+
 PROBE_LATENESS = """
 import json
 from datetime import datetime
@@ -288,6 +290,13 @@ def probe_lateness(components: int, window: float, connections: int, per_minute:
             posted = f", {poster.posted} updates posted ({poster.failed} failed)" if poster else ""
             print(f"  {phase}: {len(late)} probe runs, lateness p99 {pct(late, 0.99):.2f} s, max {max(late, default=0):.2f} s"
                   f"{posted}; machine {busy_share(machine0, machine1):.0%} busy", flush=True)
+        renders = RENDERED.findall((stack.var / "logs" / "render-worker.log").read_text(errors="replace"))
+        if renders:
+            seconds = [float(s) for *_, s in renders]
+            print(f"  the render worker: {len(renders)} passes ({sum(1 for r in renders if r[0] != 'rendered')} overtaken), "
+                  f"{pct([float(r[1]) for r in renders], 0.5):.0f} entries rendered and "
+                  f"{pct([float(r[2]) for r in renders], 0.5):.0f} carried over per pass (median), "
+                  f"{pct(seconds, 0.5):.1f} s median, {max(seconds):.1f} s max", flush=True)
     finally:
         stack.close()
     return results

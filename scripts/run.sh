@@ -56,8 +56,8 @@ start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn g
 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --concurrency "${WORKER_CONCURRENCY:-4}" --loglevel INFO \
   --hostname "worker-$PORT@%h" --without-gossip --without-mingle
 # Renders (one at a time: render_tasks) and webhook fan-out/deliveries: 2 slots, so a
-# render does not hold back a delivery.
-start render-worker .venv/bin/celery -A statuspage worker -Q render,webhooks \
+# render does not hold back a delivery. Niced: on a shared core, probes and the page first.
+start render-worker nice -n "${RENDER_WORKER_NICE:-10}" .venv/bin/celery -A statuspage worker -Q render,webhooks \
   --concurrency "${RENDER_WORKER_CONCURRENCY:-2}" --loglevel INFO --hostname "render-$PORT@%h" \
   --without-gossip --without-mingle
 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \
