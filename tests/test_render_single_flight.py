@@ -6,7 +6,7 @@ import os
 import pytest
 from django.core.cache import cache
 
-from statuspage import publish, render, render_tasks, snapshots
+from statuspage import publish, render, render_inputs, render_tasks, snapshots
 from statuspage.models import Component, Incident, PageSettings
 from statuspage.render import render_all
 
@@ -183,3 +183,12 @@ def test_the_file_cache_copies_nothing_from_a_missing_or_expired_entry(file_cach
 
     assert not file_cache.copy("source", "target", 3600) and not file_cache.copy("nothing", "target", 3600)
     assert file_cache.get("target") is None
+
+
+def test_after_a_deploy_the_first_pass_renders_everything_again(page, renders_at_once, passes, monkeypatch):
+    render_all()
+    monkeypatch.setattr(render_inputs, "code_token", lambda: "another release")
+
+    publish._committed()
+
+    assert passes[-1].carried == 0 and passes[-1].rendered > 0
