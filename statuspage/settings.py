@@ -173,6 +173,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "statuspage.beat:Scheduler"  # Celery's, without its busy wait
 CELERY_BEAT_SCHEDULE = {
     "advance-maintenances": {"task": "statuspage.tasks.advance_maintenances", "schedule": 10.0},
     # Time alone changes the page (today's uptime, a new day): re-render when it did.
