@@ -192,3 +192,19 @@ def test_after_a_deploy_the_first_pass_renders_everything_again(page, renders_at
     publish._committed()
 
     assert passes[-1].carried == 0 and passes[-1].rendered > 0
+
+
+def test_a_pass_that_carries_entries_over_still_exports_every_file(page, renders_at_once, passes, settings, tmp_path):
+    settings.PUBLIC_EXPORT_DIR = str(tmp_path / "site")
+    auth = Component.objects.get(key="reserve-auth")
+    incident = Incident.open_new(name="Login fails", status="investigating", components={auth: "major_outage"})
+    render_all()
+
+    incident.post_update(status="identified", body="A bad deploy.")
+    publish._committed()
+
+    assert passes[-1].carried > 0
+    site = tmp_path / "site"
+    assert (site / "en" / "components" / "oneid-signin" / "history.atom").read_bytes() == stored(
+        snapshots.snapshot_key("en", "/components/oneid-signin/history.atom"))
+    assert b"A bad deploy." in (site / "en" / "components" / "reserve-auth" / "history.atom").read_bytes()
