@@ -11,7 +11,7 @@
    IDLE seconds once it has settled, per process, in % of one core (goal: at most 5% in
    all).
 3. Probe lateness (started_at - scheduled_for, p99 and max over the window) of the demo's
-   probes every 2 s, on a 200-component page while wrk floods `/` and
+   probes, five copies of each, every 2 s, on a 200-component page while wrk floods `/` and
    `/api/v2/summary.json`: first with no updates, then with 20 incident updates a minute
    (goal: p99 at most 1 s).
 
@@ -47,16 +47,21 @@ import soak  # noqa: E402  (scripts/soak.py: starting `make run`'s stack, wrk, p
 DEMO = ROOT / "examples" / "reserve-plus.yaml"
 
 
-def grown_config(components: int, probes_every: str | None = None) -> dict:
-    """The demo config with `components` components in all (the extra ones in one group)."""
+def grown_config(components: int, probes_every: str | None = None, probe_copies: int = 1) -> dict:
+    """The demo config with `components` components in all, and each demo probe
+    `probe_copies` times (more runs, so a p99 means something)."""
     config = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     have = len(config["components"])
     extra = [{"key": f"bench-{n:04d}", "name": f"Regional office {n}"}
              for n in range(max(0, components - have))]
     config["components"] = [*config["components"], *extra]
+    probes = []
     for probe in config.get("probes", []):
         if probes_every:
             probe.update(interval=probes_every, timeout="1500ms")
+        probes += [probe] + [{**probe, "key": f"{probe['key']}-{n}"} for n in range(1, probe_copies)]
+    if probes:
+        config["probes"] = probes
     return config
 
 
@@ -131,6 +136,7 @@ def render_work(sizes: list[int]) -> dict[int, dict]:
     return results
 
 
+PROBE_COPIES = 5  # of each demo probe in the lateness stack: 5 runs a second
 FULL_RENDER_UP_TO = 200  # components; a full render at 1,000 takes minutes on 2 shared cores
 
 
@@ -305,7 +311,7 @@ def probe_lateness(components: int, window: float, connections: int, per_minute:
         print("  wrk is not installed (apt-get install wrk): no lateness figures")
         return {}
     soak.CONNECTIONS = connections
-    stack = Stack(grown_config(components, probes_every="2s"))
+    stack = Stack(grown_config(components, probes_every="2s", probe_copies=PROBE_COPIES))
     results = {}
     try:
         for phase, updates in (("no updates", 0), (f"{per_minute:g} updates a minute", per_minute)):
@@ -355,7 +361,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; figures are this run's, on whatever else the machine is doing")
 
     if "lateness" in only:
-        print(f"\nprobe lateness, {args.components} components, demo probes every 2 s, wrk -c{args.connections} "
+        print(f"\nprobe lateness, {args.components} components, the demo's probes ×{PROBE_COPIES} every 2 s, wrk -c{args.connections} "
               f"on / and /api/v2/summary.json, {args.window:.0f} s per phase:")
         late = probe_lateness(args.components, args.window, args.connections, args.updates_per_minute)
     if "idle" in only:
