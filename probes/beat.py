@@ -1,11 +1,11 @@
-"""Celery beat's scheduler with a heartbeat (`celery beat --scheduler probes.beat:HeartbeatScheduler`)."""
-
-from celery.beat import PersistentScheduler
+"""Celery beat's scheduler with a heartbeat (settings.CELERY_BEAT_SCHEDULER): the project's
+scheduler without busy wait (statuspage.beat), writing "beat" on every tick."""
 
 from probes import heartbeats
+from statuspage.beat import Scheduler
 
 
-class HeartbeatScheduler(PersistentScheduler):
+class HeartbeatScheduler(Scheduler):
     def tick(self, *args, **kwargs):
         heartbeats.beat("beat")
         return super().tick(*args, **kwargs)

@@ -69,8 +69,9 @@ start web bash scripts/web.sh  # granian ×2 (WEB_SERVER=gunicorn for gunicorn g
 HANG_AFTER=60 start worker .venv/bin/celery -A statuspage worker -Q "$QUEUES" --pool threads \
   --concurrency "${WORKER_CONCURRENCY:-8}" --loglevel INFO --hostname "worker-$PORT@%h" --without-gossip --without-mingle
 # Renders (one at a time: render_tasks) and webhook fan-out/deliveries: 2 slots, so a
-# render does not hold back a delivery. It writes no heartbeat: restarted when it exits.
-start render-worker .venv/bin/celery -A statuspage worker -Q render,webhooks \
+# render does not hold back a delivery. Niced: on a shared core, probes and the page first.
+# It writes no heartbeat: restarted when it exits.
+start render-worker nice -n "${RENDER_WORKER_NICE:-10}" .venv/bin/celery -A statuspage worker -Q render,webhooks \
   --concurrency "${RENDER_WORKER_CONCURRENCY:-2}" --loglevel INFO --hostname "render-$PORT@%h" \
   --without-gossip --without-mingle
 HANG_AFTER=30 start beat .venv/bin/celery -A statuspage beat --loglevel INFO \

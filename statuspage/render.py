@@ -32,7 +32,7 @@ from django.core.paginator import Paginator
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from statuspage import render_inputs, snapshots, v2
+from statuspage import render_inputs, render_memo, snapshots, v2
 from statuspage.i18n import html_lang
 from statuspage.verification import manifest
 from statuspage.views.public import HISTORY_PER_PAGE
@@ -230,34 +230,34 @@ def render_all(export_dir: str | Path | None = None, carry_over: bool = False,
     inputs = render_inputs.Inputs()
     known = render_inputs.known()
     keys = public_keys(render_languages(page), params)
-    for key in keys:
-        digest = inputs.of(key)
-        entry = _carried(version, key, digest, known) if carry_over and digest else None
-        if entry is not None:
-            report.carried += 1
-            overtaken = stop_if_overtaken and report.carried % OVERTAKEN_CHECK_EVERY == 0
-        else:
+    export_dir = export_dir or settings.PUBLIC_EXPORT_DIR
+    with render_memo.render_pass():  # the status page's copies share their uptime bars
+        for key in keys:
+            digest = inputs.of(key)
+            if carry_over and digest and _carry(version, key, digest, known):
+                report.carried += 1
+                known[key] = (digest, version)
+                if export_dir and (entry := cache.get(snapshots.entry_cache_key(version, key))) is not None:
+                    entries[key] = entry
+                if stop_if_overtaken and report.carried % OVERTAKEN_CHECK_EVERY == 0 and public_version() != version:
+                    report.overtaken = True
+                    break
+                continue
             entry = render_one(key, base, handler)
             # Read after the render: a change bumps the version before it commits, so an
             # entry rendered from newer state is never stored under this version.
-            overtaken = stop_if_overtaken and public_version() != version
-            if overtaken:
-                entry = None
-            elif entry is None:
+            if stop_if_overtaken and public_version() != version:
+                report.overtaken = True
+                break
+            if entry is None:
                 report.failed.append(key)
                 continue
-            else:
-                snapshots.store(version, key, entry)
-                report.rendered += 1
-        if overtaken and public_version() != version:
-            report.overtaken = True
-            break
-        if entry is not None:
+            snapshots.store(version, key, entry)
+            report.rendered += 1
             entries[key] = entry
             if digest:
                 known[key] = (digest, version)
     render_inputs.save_known({key: known[key] for key in keys if key in known})
-    export_dir = export_dir or settings.PUBLIC_EXPORT_DIR
     if export_dir and not report.overtaken:
         report.export_dir = export(entries, Path(export_dir), version)
     report.seconds = time.perf_counter() - started
@@ -268,18 +268,22 @@ def render_all(export_dir: str | Path | None = None, carry_over: bool = False,
     return report
 
 
-def _carried(version: str, key: str, digest: str, known: dict) -> snapshots.Entry | None:
-    """The entry last rendered from the same inputs, stored under `version` too; None if
-    its inputs changed or it has expired."""
+def _carry(version: str, key: str, digest: str, known: dict) -> bool:
+    """Store under `version` the entry last rendered from the same inputs; False if its
+    inputs changed or it has expired (then it is rendered)."""
     last = known.get(key)
     if last is None or last[0] != digest:
-        return None
-    if last[1] == version:
-        return cache.get(snapshots.entry_cache_key(version, key))
-    entry = cache.get(snapshots.entry_cache_key(last[1], key))
+        return False
+    source, target = snapshots.entry_cache_key(last[1], key), snapshots.entry_cache_key(version, key)
+    if source == target:
+        return cache.has_key(target)
+    copy = getattr(cache, "copy", None)  # statuspage.cache.LocalFileCache: the bytes as they are
+    if copy is not None:
+        return copy(source, target, settings.PUBLIC_SNAPSHOT_TTL)
+    entry = cache.get(source)
     if entry is not None:
-        cache.set(snapshots.entry_cache_key(version, key), entry, settings.PUBLIC_SNAPSHOT_TTL)
-    return entry
+        cache.set(target, entry, settings.PUBLIC_SNAPSHOT_TTL)
+    return entry is not None
 
 
 # --- The static export ----------------------------------------------------------------

@@ -10,26 +10,41 @@ entry stays what a render of the new version would give.
 
 Keys with no digest (None: the status page, the history, the site-wide feeds, v2, the
 time-zone variants) are always rendered: they show the whole state. The digests are
-conservative (a superset of what a page shows); PROCESS_TOKEN makes a new process (new
-code, new templates) render everything once; the periodic refresh (time alone changed
-the page) renders everything.
+conservative (a superset of what a page shows); CODE_TOKEN, a digest of the code,
+templates and translations, makes a deploy render everything once (and lets several
+render workers of one release carry each other's entries over).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-import uuid
 from collections import defaultdict
 
+import django
+from django.conf import settings
 from django.core.cache import cache
 
-PROCESS_TOKEN = uuid.uuid4().hex
 KNOWN_KEY = "public:render:inputs"  # {snapshot key: (digest, version its entry is stored under)}
 
 _COMPONENT_PATH = re.compile(r"/components/([^/?]+)/(history\.rss|history\.atom|badge\.svg)")
 _INCIDENT_PATH = re.compile(r"/incidents/([^/?]+)")
 _NAME_FIELDS = ("key", "name", "description", "translations")
+
+
+_CODE = (("statuspage", "*.py"), ("probes", "*.py"), ("templates", "*.*"), ("locale", "*.mo"))
+
+
+@functools.cache
+def code_token() -> str:
+    """What renders the bytes, besides the rows: the code, templates and translations."""
+    digest = hashlib.blake2b(django.__version__.encode(), digest_size=16)
+    for folder, pattern in _CODE:
+        for path in sorted((settings.BASE_DIR / folder).rglob(pattern)):
+            digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _digest(*parts) -> str:
@@ -47,7 +62,7 @@ class Inputs:
         from statuspage import models as m
 
         # What every page shows around its content: the page, its channels, the groups.
-        self.common = _digest(PROCESS_TOKEN, _rows(m.PageSettings.objects.all()), _rows(m.OfficialChannel.objects.all()),
+        self.common = _digest(code_token(), _rows(m.PageSettings.objects.all()), _rows(m.OfficialChannel.objects.all()),
                               _rows(m.ComponentGroup.objects.all()))
         components = list(m.Component.objects.values())
         key_of = {c["id"]: c["key"] for c in components}

@@ -107,5 +107,7 @@ def _refresh(queued: bool) -> bool:
             render_changes()
         return False
     _bump()
-    render_all()  # all of it: time changes what no input records (uptime bars, "today")
+    # Time changes the pages that show the whole state (uptime bars, "today"); a feed, a
+    # badge or a permalink shows no clock, so those whose rows did not change carry over.
+    render_all(carry_over=True)
     return True

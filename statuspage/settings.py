@@ -191,7 +191,8 @@ CELERY_BEAT_SCHEDULE = {
     "advance-probe-incidents": {"task": "probes.tasks.advance_probe_incidents", "schedule": 10.0},
 }
 CELERY_TIMEZONE = "UTC"
-# Beat's ticks write a heartbeat (probes.freshness reports a beat that stopped).
+# Celery's scheduler without its busy wait (statuspage.beat), whose ticks write a heartbeat
+# (probes.freshness reports a beat that stopped).
 CELERY_BEAT_SCHEDULER = "probes.beat:HeartbeatScheduler"
 
 # --- Auth and API -----------------------------------------------------------

@@ -1,10 +1,12 @@
 """Renders never pile up (one runs, one waits), stop when overtaken, and after an incident
 update re-render only what shows it (statuspage.render_tasks, statuspage.render_inputs)."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 
-from statuspage import publish, render, render_tasks, snapshots
+from statuspage import publish, render, render_inputs, render_tasks, snapshots
 from statuspage.models import Component, Incident, PageSettings
 from statuspage.render import render_all
 
@@ -145,3 +147,64 @@ def test_a_carried_over_page_is_what_a_full_render_would_store(page, renders_at_
         if key.endswith(".atom") or key.endswith(".rss"):
             continue  # an empty feed is dated "now" by each render
         assert stored(key) == body, key
+
+
+@pytest.fixture
+def file_cache():
+    if not hasattr(cache, "copy"):
+        pytest.skip("the local file cache only (Redis copies with GET and SET)")
+    return cache
+
+
+def test_the_file_cache_links_a_carried_entry_that_has_long_to_live(file_cache):
+    file_cache.set("source", {"body": b"x" * 1000}, 3600)
+
+    assert file_cache.copy("source", "target", 3600)
+
+    assert file_cache.get("target") == {"body": b"x" * 1000}
+    assert os.stat(file_cache._key_to_file("target")).st_ino == os.stat(file_cache._key_to_file("source")).st_ino
+
+
+def test_the_file_cache_copies_with_a_fresh_expiry_an_entry_about_to_expire(file_cache, time_machine):
+    time_machine.move_to("2026-12-01 10:00Z", tick=False)
+    file_cache.set("source", "bytes", 3600)
+    time_machine.move_to("2026-12-01 10:50Z", tick=False)  # 10 minutes left
+
+    assert file_cache.copy("source", "target", 3600)
+
+    time_machine.move_to("2026-12-01 11:30Z", tick=False)
+    assert file_cache.get("source") is None and file_cache.get("target") == "bytes"
+
+
+def test_the_file_cache_copies_nothing_from_a_missing_or_expired_entry(file_cache, time_machine):
+    time_machine.move_to("2026-12-01 10:00Z", tick=False)
+    file_cache.set("source", "bytes", 60)
+    time_machine.move_to("2026-12-01 10:02Z", tick=False)
+
+    assert not file_cache.copy("source", "target", 3600) and not file_cache.copy("nothing", "target", 3600)
+    assert file_cache.get("target") is None
+
+
+def test_after_a_deploy_the_first_pass_renders_everything_again(page, renders_at_once, passes, monkeypatch):
+    render_all()
+    monkeypatch.setattr(render_inputs, "code_token", lambda: "another release")
+
+    publish._committed()
+
+    assert passes[-1].carried == 0 and passes[-1].rendered > 0
+
+
+def test_a_pass_that_carries_entries_over_still_exports_every_file(page, renders_at_once, passes, settings, tmp_path):
+    settings.PUBLIC_EXPORT_DIR = str(tmp_path / "site")
+    auth = Component.objects.get(key="reserve-auth")
+    incident = Incident.open_new(name="Login fails", status="investigating", components={auth: "major_outage"})
+    render_all()
+
+    incident.post_update(status="identified", body="A bad deploy.")
+    publish._committed()
+
+    assert passes[-1].carried > 0
+    site = tmp_path / "site"
+    assert (site / "en" / "components" / "oneid-signin" / "history.atom").read_bytes() == stored(
+        snapshots.snapshot_key("en", "/components/oneid-signin/history.atom"))
+    assert b"A bad deploy." in (site / "en" / "components" / "reserve-auth" / "history.atom").read_bytes()

@@ -38,3 +38,28 @@ def test_after_an_update_commits_the_worker_renders_and_no_visitor_touches_the_d
         status = anon.get("/api/v2/status.json")
     assert "A fix is deployed." in home.content.decode() and "A fix is deployed." in feed.content.decode()
     assert status.json()["status"]["indicator"] == "critical"
+
+
+def test_ten_changes_during_a_render_cost_the_render_worker_one_more_render(page):
+    from statuspage import publish, render_tasks
+
+    redis = {"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}
+    log = settings.VAR_DIR / "render-burst.log"
+    seen = log.stat().st_size if log.exists() else 0
+    with celery_process("worker", "filesystem", settings.VAR_DIR, *worker_args("render"), log_name="render-burst",
+                        **redis):
+        publish._committed()  # what each commit of a public change runs: bump, queue a render
+        wait_for(lambda: cache.get(render_tasks.RUNNING_KEY), interval=0.01, what="the first render to start")
+        for _ in range(10):  # while it renders
+            publish._committed()
+
+        def passes() -> list[str]:
+            text = log.read_bytes()[seen:].decode(errors="replace")
+            return [line for line in text.splitlines() if "public responses (" in line]
+
+        wait_for(lambda: passes() and cache.get(render_tasks.QUEUED_KEY) is None
+                 and cache.get(render_tasks.RUNNING_KEY) is None, what="the worker to render the burst")
+        wait_for(lambda: rendered(snapshots.snapshot_key("en", "/")), what="the last version to be rendered")
+
+    # The first (overtaken, or done), then one for all ten, which renders the last version.
+    assert len(passes()) <= 2 and "rendered" in passes()[-1], passes()

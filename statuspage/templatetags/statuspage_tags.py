@@ -3,15 +3,18 @@ from datetime import timezone as dt_timezone
 from urllib.parse import urlsplit
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from statuspage.i18n import html_lang as _html_lang
 from statuspage.i18n import ONLY_IN, language_links, localized, offered_time_zones, time_zone_label, untranslated_language
 from statuspage.markdown import render_markdown
+from statuspage.render_memo import shared
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.uptime import UptimeBar
 
@@ -161,9 +164,22 @@ _BAR_CLASS = {
 
 
 @register.simple_tag
+def component_item(component, bar: UptimeBar, latency):
+    """One component of the status page (_component.html). It shows no time, so a render
+    pass draws it once per language, not once per time zone (statuspage.render_memo)."""
+    return shared(("component_item", component.pk, get_language()),
+                  lambda: render_to_string("statuspage/_component.html", {"c": component, "bar": bar, "latency": latency}))
+
+
+@register.simple_tag
 def uptime_bar(bar: UptimeBar):
     """An SVG of the last 90 days. Runs of perfect days share one rect (and one title),
-    so a healthy component costs a few bytes instead of 90 elements."""
+    so a healthy component costs a few bytes instead of 90 elements. The same in every
+    time zone: a render pass draws it once per language (statuspage.render_memo)."""
+    return shared(("uptime_bar", id(bar), get_language()), lambda: _uptime_bar(bar))
+
+
+def _uptime_bar(bar: UptimeBar):
     runs: list[list] = []
     for i, day in enumerate(bar.days):
         key = "none" if day.uptime is None else ("ok" if day.perfect else None)

@@ -14,6 +14,7 @@ from probes.freshness import check as check_freshness
 from statuspage import uptime
 from statuspage.i18n import reader_time_zone
 from statuspage.models import Component, ComponentGroup, Incident, PageSettings
+from statuspage.render_memo import shared
 from statuspage.state import PublicState, incidents_with_timeline
 from statuspage.statuses import ComponentStatus
 
@@ -28,8 +29,10 @@ def render_public(request, template: str, page: PageSettings, context: dict | No
 @require_safe
 def status_page(request):
     state = PublicState.load()
-    bars = uptime.bars(state.components, state.page.time_zone)
-    latency = latency_series([c.pk for c in state.components])  # daily rollups, one query
+    ids = tuple(c.pk for c in state.components)
+    bars = shared(("bars", ids, state.page.time_zone, get_language()),
+                  lambda: uptime.bars(state.components, state.page.time_zone))
+    latency = shared(("latency", ids), lambda: latency_series(list(ids)))  # daily rollups, one query
 
     def rows(components):
         return [(c, bars[c.pk], latency.get(c.pk, [])) for c in components]
