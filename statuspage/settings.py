@@ -172,6 +172,7 @@ CELERY_TASK_ROUTES = {
     "statuspage.tasks.sweep_outbox": {"queue": WEBHOOK_QUEUE},
     "statuspage.tasks.send_oncall_alert": {"queue": WEBHOOK_QUEUE},
     "statuspage.tasks.alert_oncall": {"queue": WEBHOOK_QUEUE},
+    "statuspage.tasks.purge_unconfirmed_subscriptions": {"queue": WEBHOOK_QUEUE},  # subscriber upkeep
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
