@@ -28,22 +28,19 @@ test: $(STAMP)
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-sqlite \
-		$(PY) -m pytest -m "not servers" --ignore=tests/reliability/test_soak.py $(PYTEST_ARGS)
+		$(PY) -m pytest -m "not servers and not soak" $(PYTEST_ARGS)
 
 test-soak: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-soak \
-		$(PY) -m pytest tests/reliability/test_soak.py $(PYTEST_ARGS)
+		$(PY) -m pytest -m soak $(PYTEST_ARGS)
 
-# Everything that touches the database, the cache or the broker. The pure modules' tests
-# (runner, webhook transport, demo target, `pure`), the browser, and `make run` (always on
-# the embedded defaults) run once, in the SQLite pass.
+# Everything that touches the database, the cache or the broker. Tests marked `pure` or
+# `once` (logic and behaviour no database or broker changes), the browser, and the soak run
+# in the SQLite pass or alone (pytest.ini's markers).
 test-servers: $(STAMP)
 	env -u CELERY_BROKER_URL DATABASE_URL=$$TEST_DATABASE_URL REDIS_URL=$$TEST_REDIS_URL \
-		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest -m "not browser and not pure" \
-		--ignore=tests/test_make_run.py --ignore=tests/probes --ignore=tests/webhooks --ignore=tests/demo_target \
-		--ignore=tests/reliability/test_api_fuzz.py --ignore=tests/reliability/test_hostile_bodies.py \
-		--ignore=tests/reliability/test_hostile_paths.py --ignore=tests/reliability/test_config_text.py \
-		--ignore=tests/reliability/test_embedded_broker.py --ignore=tests/reliability/test_soak.py $(PYTEST_ARGS)
+		STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-servers $(PY) -m pytest \
+		-m "not browser and not pure and not once and not soak" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@bash scripts/bench.sh

@@ -14,7 +14,7 @@ import pytest
 
 from tests.processes import ROOT, stop, wait_for
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.once, pytest.mark.worker]
 
 
 def free_port() -> int:

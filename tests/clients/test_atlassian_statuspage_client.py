@@ -14,6 +14,8 @@ from atlassian_statuspage.rest import ApiException
 from statuspage.models import AuditLog, Component, PageSettings
 from tests.conftest import token_for
 
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture
 def client(live_server, transactional_db, page, oncall_user):

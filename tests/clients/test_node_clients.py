@@ -18,6 +18,8 @@ from django.utils import timezone
 from statuspage.models import Component, Incident, OutboxEvent
 from statuspage.webhooks.dispatch import deliver, fan_out
 
+pytestmark = pytest.mark.once
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 

@@ -13,6 +13,8 @@ from django.test import Client
 from statuspage.models import Component, Incident, PageSettings
 from tests.conftest import token_for
 
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture
 def generated(tmp_path, db):

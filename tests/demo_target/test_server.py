@@ -17,6 +17,8 @@ import pytest
 
 from demo_target.server import MODES, Canary, DemoConfigError, DemoServer, start_in_thread
 
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[2]
 CANARY = Canary(phone="+380500000042", code="424242", passport="AA0000042")
 SLOW_MS = 300  # instead of 2.5 s, to keep the suite quick

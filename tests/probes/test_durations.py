@@ -2,6 +2,8 @@ import pytest
 
 from probes.durations import parse_duration_ms
 
+pytestmark = pytest.mark.once
+
 
 @pytest.mark.parametrize(
     ("written", "ms"),

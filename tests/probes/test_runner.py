@@ -9,6 +9,8 @@ from probes.spec import validate_probe
 
 from .conftest import CANARY_CODE, CANARY_PHONE, TOKEN
 
+pytestmark = pytest.mark.once
+
 
 def make_probe(*steps, **top):
     raw = {"key": "canary", "component": "reserve-data", "steps": list(steps), **top}

@@ -1,3 +1,4 @@
+import pytest
 import copy
 import datetime
 import json
@@ -7,6 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from probes.spec import validate_probe
+
+pytestmark = pytest.mark.once
 
 COMPONENTS = {"reserve-auth", "reserve-data"}
 

@@ -3,6 +3,8 @@ import pytest
 from probes import matchers
 from probes.templating import Placeholder, Renderer, TemplateError, scan
 
+pytestmark = pytest.mark.once
+
 # ---------------------------------------------------------------- templating
 
 

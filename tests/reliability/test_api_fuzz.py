@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from statuspage.wsgi import application
 from tests.conftest import token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 EXAMPLES = 12  # per operation and caller: the whole file stays under half a minute
 # Uncompressed: the public v2 snapshots are served brotli or gzip when asked, and the WSGI
 # client here does not decode them.

@@ -19,7 +19,7 @@ from statuspage.config.apply import apply_config
 from statuspage.config.load import ConfigFileError, load_file
 from statuspage.config.schema import Config, validate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 
 EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "reserve-plus.yaml").read_text(encoding="utf-8")
 TOKENS = st.sampled_from([

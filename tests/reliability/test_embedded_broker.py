@@ -14,6 +14,8 @@ from kombu.transport import filesystem
 
 from statuspage import broker
 
+pytestmark = pytest.mark.once
+
 
 @pytest.fixture
 def folder(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 from statuspage.models import AuditLog, Component, Incident, WebhookSubscriber
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 
 BODIES = [
     pytest.param("[" * 100_000 + "]" * 100_000, "application/json", 400, id="JSON nested 100,000 deep"),

@@ -8,7 +8,7 @@ import pytest
 
 from tests.test_render_on_write import wsgi_get
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)

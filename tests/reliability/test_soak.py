@@ -11,7 +11,7 @@ import pytest
 from tests.processes import ROOT
 from tests.reliability.faults import on_servers
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db]
+pytestmark = [pytest.mark.soak, pytest.mark.worker, pytest.mark.django_db]
 
 
 @pytest.mark.skipif(on_servers(), reason="the soak starts the embedded stack as `make run` does: the SQLite run has it")

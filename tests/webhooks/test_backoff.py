@@ -1,3 +1,4 @@
+import pytest
 import random
 
 from statuspage.webhooks.delivery import (
@@ -7,6 +8,8 @@ from statuspage.webhooks.delivery import (
     retry_schedule_covers_hours,
     should_give_up,
 )
+
+pytestmark = pytest.mark.once
 
 
 def test_retries_span_at_least_24_hours_even_with_the_shortest_jitter():

@@ -1,3 +1,4 @@
+import pytest
 import asyncio
 import socket
 import threading
@@ -16,6 +17,8 @@ from statuspage.webhooks.signing import new_message_id, new_secret, sign
 from statuspage.webhooks.ssrf import make_client, parse_networks
 
 from .receiver import Receiver
+
+pytestmark = pytest.mark.once
 
 LOOPBACK = parse_networks("127.0.0.0/8")
 BODY = b'{"type": "component.status_changed", "timestamp": "2026-11-22T10:00:00Z", "data": {}}'

@@ -6,6 +6,8 @@ from standardwebhooks import Webhook
 
 from statuspage.webhooks.signing import new_message_id, new_secret, sign
 
+pytestmark = pytest.mark.once
+
 BODY = b'{"type": "incident.created", "data": {"name": "\xd0\xa0\xd0\xb5\xd0\xb7\xd0\xb5\xd1\x80\xd0\xb2"}}'
 
 

@@ -20,6 +20,8 @@ from statuspage.webhooks.ssrf import (
 
 from .receiver import Receiver
 
+pytestmark = pytest.mark.once
+
 LOOPBACK = parse_networks("127.0.0.0/8, ::1/128")
 
 

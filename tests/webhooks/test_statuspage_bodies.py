@@ -13,7 +13,7 @@ from statuspage.webhooks import bodies
 from statuspage.webhooks.dispatch import deliver, fan_out
 from tests.webhooks.receiver import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.once, pytest.mark.django_db]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "statuspage"
 OURS_ON_PAGE = {"verify_url"}  # where to check the official channels
 OURS_ON_COMPONENT = {"start_date", "group", "only_show_if_degraded"}  # incidents' components, v2 shape
