@@ -9,7 +9,7 @@ threads, best of 3), then runs the real stack on a scratch database: PostgreSQL
 (`bench_probe_worker_<pid>`, created and dropped here) and Redis (db 13, flushed here; not
 used if someone left keys in it) at 127.0.0.1, else SQLite and the filesystem broker in a
 temporary var dir, saying so. It migrates, applies a config of probes (the same two
-requests, every 2 s), and starts the processes as the README runs them on servers:
+requests, every 2 s), and starts the processes as docs/architecture.md runs them on servers:
 
     celery -A statuspage worker -Q probes.default --concurrency 2   # the measured worker
     celery -A statuspage worker -Q celery --concurrency 4           # beat's dispatcher tick runs here

@@ -242,7 +242,7 @@ http {{
         default_type text/html;
     }}
 
-    # 2. The static export, as in the README ("Static export"), falling back to the app.
+    # 2. The static export, as in docs/performance.md ("Static export"), falling back to the app.
 {export_server}
 }}
 """

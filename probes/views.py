@@ -1,4 +1,4 @@
-"""Probe visibility: the management API (SPEC §6) and Prometheus metrics."""
+"""Probe visibility: the management API (docs/api.md) and Prometheus metrics."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 # process per core, serving statuspage.wsgi. Public pages are answered from rendered
 # snapshots before Django runs (statuspage.snapshots), so the server's own cost per
 # request is what is left: granian's Rust HTTP layer serves 2-3x the requests gunicorn
-# gthread does on the same cores (README, "Speed under a flash crowd"). WEB_SERVER=gunicorn runs gunicorn gthread (scripts/gunicorn.conf.py).
+# gthread does on the same cores (docs/performance.md). WEB_SERVER=gunicorn runs gunicorn gthread (scripts/gunicorn.conf.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin

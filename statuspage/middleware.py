@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-# Public pages: no login, cacheable by browsers and CDNs (SPEC §4).
+# Public pages: no login, cacheable by browsers and CDNs (docs/api.md).
 _PUBLIC_PREFIXES = ("/api/v2/", "/history", "/incidents/", "/components/", "/healthz", "/badge", "/.well-known/",
                     "/embed")
 _PUBLIC_PATHS = {"/", "/subscribe", "/developers"}  # not /subscribe/…: confirmations show secrets

@@ -1,4 +1,4 @@
-"""Side effects of a public change: the outbox event (SPEC §7) and the public version.
+"""Side effects of a public change: the outbox event (docs/subscribers.md) and the public version.
 
 Called inside the transaction that makes the change, so the event commits with it or not
 at all; fan-out is enqueued only after commit.

@@ -1,4 +1,4 @@
-"""Settings, read from the environment (see .env.example and the README's table).
+"""Settings, read from the environment (see .env.example and docs/configuration.md).
 
 Defaults are the embedded ones `make run` uses: SQLite and a filesystem broker under
 STATUSPAGE_VAR_DIR, so a laptop needs no server. DATABASE_URL and REDIS_URL /

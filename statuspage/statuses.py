@@ -1,4 +1,4 @@
-"""The status vocabulary (SPEC §3), in one place.
+"""The status vocabulary (docs/config-file.md), in one place.
 
 Everything that compares, orders or describes a status imports it from here.
 """

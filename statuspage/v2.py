@@ -1,4 +1,4 @@
-"""The Atlassian Statuspage v2 shapes (SPEC §5), the one place they are built.
+"""The Atlassian Statuspage v2 shapes (docs/api.md), the one place they are built.
 
 Used by the public JSON API, the management API's responses and the webhook bodies.
 Field names, nesting and enum values match Statuspage's so its clients work unchanged.
@@ -107,7 +107,7 @@ def components_list(state: PublicState) -> list[dict]:
 
 
 def update_dict(u: IncidentUpdate) -> dict:
-    # Signed last, over every field above (SPEC §8): a reader can prove the update is ours.
+    # Signed last, over every field above (docs/verification.md): a reader can prove the update is ours.
     return sign_statement({
         "id": u.id,
         "status": u.status,

@@ -1,4 +1,4 @@
-"""Every endpoint of SPEC §5 against Atlassian Statuspage's public v2 field names, nesting
+"""Every endpoint of docs/api.md against Atlassian Statuspage's public v2 field names, nesting
 and enum values, so that a client written for Statuspage reads ours unchanged."""
 
 import re
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 # Statuspage's own field names (its public v2 API, e.g. /api/v2/summary.json).
 PAGE = {"id", "name", "url", "time_zone", "updated_at"}
-OURS_ON_PAGE = {"verify_url"}  # where to check the official channels (README, "Trust signals")
+OURS_ON_PAGE = {"verify_url"}  # where to check the official channels (docs/citizens.md, "Trust signals")
 STATUS = {"indicator", "description"}
 COMPONENT = {"id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
              "start_date", "group_id", "page_id", "group", "only_show_if_degraded"}

@@ -1,6 +1,6 @@
 """After an incident update commits, the very next request shows it: in this process and
 in another web process, through the WSGI front door and through Django, with no TTL to
-wait for (README, "Speed under a flash crowd"). Delays are printed, never asserted."""
+wait for (docs/performance.md). Delays are printed, never asserted."""
 
 import subprocess
 import time

@@ -23,7 +23,7 @@ PAGES = ["/", "/history", "/history.rss", "/history.atom", "/components/reserve-
 V2 = ["/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
       "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
       "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json"]
-# Every public URL rendered on write (README, "What is rendered"); {id}: an open incident.
+# Every public URL rendered on write (docs/performance.md, "What is rendered"); {id}: an open incident.
 EVERY_PUBLIC = [*PAGES, "/subscribe", "/embed", "/badge.svg", "/components/reserve-data/badge.svg",
                 "/.well-known/statuspage.json", "/incidents/{id}", *V2]
 

@@ -102,7 +102,7 @@ def header_list(response: httpx.Response) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def nginx_on_export(page, tmp_path):
-    """nginx with the README's configuration (docs/nginx-static-export.conf) serving a fresh
+    """nginx with docs/performance.md's configuration (docs/nginx-static-export.conf) serving a fresh
     export, the stand-in app behind it; yields (base URL, export folder)."""
     Incident.open_new(name="SMS delays")
     export = tmp_path / "public"
@@ -146,7 +146,7 @@ def test_nginx_serves_the_export_in_the_readers_language_and_sends_the_rest_to_t
 def test_the_apps_responses_pass_through_nginx_with_the_apps_headers_only(nginx_on_export):
     base, _ = nginx_on_export
     get = functools.partial(httpx.get, trust_env=False, timeout=5)
-    # The README's iframe snippet: a query string, so the app answers it.
+    # The iframe snippet of docs/citizens.md: a query string, so the app answers it.
     App.replies["/embed?lang=uz-latn"] = django_reply("/embed?lang=uz-latn")
     App.replies["/admin/login/"] = django_reply("/admin/login/")
 

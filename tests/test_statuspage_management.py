@@ -1,4 +1,4 @@
-"""Statuspage's management API under /api/statuspage/v1/pages/{page_id}/ (SPEC §8): the
+"""Statuspage's management API under /api/statuspage/v1/pages/{page_id}/ (docs/api.md): the
 request bodies of Statuspage's documentation (developer.statuspage.io, "Create an incident",
 "Update an incident", "Update an incident update", "Update a component"), `OAuth <token>`
 with our tokens, audited like /api/v1/, and what has no meaning here refused by name."""

@@ -1,6 +1,6 @@
 """v2's `page` as Statuspage's clients check it: an absolute `url` whatever the config says,
 an `updated_at` that moves with every public change, and maintenances of impact
-`maintenance` (SPEC §8, "v2 details")."""
+`maintenance` (docs/api.md)."""
 
 from datetime import timedelta
 

@@ -51,7 +51,7 @@ class ManagementAutoSchema(AutoSchema):
 
 
 
-# The public v2 API (SPEC §5) is plain Django views (snapshotted, no DRF), which
+# The public v2 API (docs/api.md) is plain Django views (snapshotted, no DRF), which
 # drf-spectacular cannot see: this hook documents it with the shapes of statuspage.api.types.
 _PUBLIC_V2 = {
     "/api/v2/summary.json": ("SummaryShape", "The page, all components, unresolved incidents, "

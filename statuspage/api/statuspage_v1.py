@@ -1,5 +1,5 @@
 """Atlassian Statuspage's management API for incidents, incident updates and components
-(SPEC §8), so automation written for Statuspage posts here by changing its base URL to
+(docs/api.md), so automation written for Statuspage posts here by changing its base URL to
 `<this site>/api/statuspage/v1` and its key to one of our API tokens:
 
     Authorization: OAuth <token>        (on-call users only, as /api/v1/)

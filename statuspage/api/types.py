@@ -1,4 +1,4 @@
-"""Response shapes for the OpenAPI schema (SPEC §5, §6): serializers that describe the
+"""Response shapes for the OpenAPI schema (docs/api.md): serializers that describe the
 dicts statuspage.v2 and the API views build, so that generated clients get typed models.
 
 They only document; nothing is serialised through them. tests/test_openapi.py checks them

@@ -1,4 +1,4 @@
-"""Management API (SPEC §6): on-call users post incidents, updates and statuses."""
+"""Management API (docs/api.md): on-call users post incidents, updates and statuses."""
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -99,7 +99,7 @@ def components(request):
                 OpenApiParameter("prune", OpenApiTypes.BOOL,
                                  description="delete components and probes absent from the document")],
     responses={200: ConfigResultSerializer, 400: ConfigErrorSerializer},
-    summary="Apply the config document (SPEC §2) as JSON",
+    summary="Apply the config document (docs/config-file.md) as JSON",
 )
 @api_view(["POST"])
 def config(request):

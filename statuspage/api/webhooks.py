@@ -1,4 +1,4 @@
-"""Webhook subscribers through the management API (SPEC §6)."""
+"""Webhook subscribers through the management API (docs/api.md)."""
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404

@@ -1,4 +1,4 @@
-"""The config document's validator (SPEC §2), shared by `apply_config` and the API.
+"""The config document's validator (docs/config-file.md), shared by `apply_config` and the API.
 
 It never raises on bad input: it returns every error with its path, so a user fixes a
 file in one pass. Only a document with no error at all is ever applied.

@@ -10,7 +10,7 @@ class OutboxQuerySet(models.QuerySet):
 
 
 class OutboxEvent(models.Model):
-    """A public event (SPEC §7), written in the same transaction as the change.
+    """A public event (docs/subscribers.md), written in the same transaction as the change.
 
     The outbox is the truth: fan-out to subscribers reads it and is swept, so a killed
     worker or a restarted broker loses nothing.

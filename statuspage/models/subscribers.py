@@ -18,7 +18,7 @@ def new_salt() -> str:
 
 
 class WebhookSubscriber(models.Model):
-    """A system that receives signed events (SPEC §7).
+    """A system that receives signed events (docs/subscribers.md).
 
     Its `whsec_` secret is never stored: it is derived from WEBHOOK_SECRET_KEY (the
     environment) and a random per-subscriber salt, so a database dump cannot forge events.

@@ -1,4 +1,4 @@
-"""Public JSON API, shaped like Atlassian Statuspage's v2 (SPEC §5)."""
+"""Public JSON API, shaped like Atlassian Statuspage's v2 (docs/api.md)."""
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt

@@ -1,4 +1,4 @@
-"""RSS and Atom feeds (SPEC §4) with django.contrib.syndication.
+"""RSS and Atom feeds (docs/api.md) with django.contrib.syndication.
 
 One entry per incident update, titled with the incident's name and the update's status:
 feed readers rarely resurface an edited entry, but they do show a new one. Each entry

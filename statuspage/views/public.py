@@ -1,4 +1,4 @@
-"""The public status page: no login, no JavaScript needed (SPEC §4)."""
+"""The public status page: no login, no JavaScript needed (docs/api.md)."""
 
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection

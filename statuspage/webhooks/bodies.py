@@ -1,4 +1,4 @@
-"""Webhook bodies: Standard Webhooks envelopes (SPEC §7) or Atlassian Statuspage's own."""
+"""Webhook bodies: Standard Webhooks envelopes (docs/subscribers.md) or Atlassian Statuspage's own."""
 
 from __future__ import annotations
 

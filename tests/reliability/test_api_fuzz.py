@@ -54,7 +54,7 @@ def test_on_call_gets_what_the_schema_promises(case, oncall_user):
 def test_a_stranger_is_refused_by_every_operation(case):
     response = case.call_and_validate(headers=PLAIN, excluded_checks=[positive_data_acceptance])
 
-    if case.path.startswith("/api/v2/"):  # the public API (SPEC §5): anyone may read it
+    if case.path.startswith("/api/v2/"):  # the public API (docs/api.md): anyone may read it
         assert response.status_code in (200, 405), response.text
         return
     # 401, or 404/405 for a path or method that names no operation at all
