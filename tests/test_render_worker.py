@@ -61,5 +61,8 @@ def test_ten_changes_during_a_render_cost_the_render_worker_one_more_render(page
                  and cache.get(render_tasks.RUNNING_KEY) is None, what="the worker to render the burst")
         wait_for(lambda: rendered(snapshots.snapshot_key("en", "/")), what="the last version to be rendered")
 
-    # The first (overtaken, or done), then one for all ten, which renders the last version.
-    assert len(passes()) <= 2 and "rendered" in passes()[-1], passes()
+    # The first (overtaken, or done), then one for all ten, which renders the last version. On
+    # a loaded machine the ten changes take long enough to overtake a second pass before it
+    # renders anything: such a pass did no work, and only passes that did work are counted.
+    worked = [line for line in passes() if "overtaken after 0 public responses" not in line]
+    assert len(worked) <= 2 and "rendered" in passes()[-1], passes()
