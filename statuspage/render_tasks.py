@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 QUEUED_KEY = "public:render:queued"
 RUNNING_KEY = "public:render:running"
+DONE_KEY = "public:render:done"  # the last version every entry was rendered for
 QUEUED_TTL_S = 120  # expires, so a lost message does not block renders for long
 RUNNING_TTL_S = 600  # a worker killed mid-render frees the lock after this
 
@@ -69,10 +70,19 @@ def single_flight(first_pass=None) -> int:
 
 
 def render_changes():
-    """One pass: re-render what changed, carry the rest over, stop if overtaken."""
+    """One pass: re-render what changed, carry the rest over, stop if overtaken. None when
+    the current version is rendered already: a change bumps the version before it queues
+    its render, so a pass can start between the two, render that change, and leave a
+    render queued for a version that is done."""
+    from statuspage.publish import public_version
     from statuspage.render import render_all
 
-    return render_all(carry_over=True, stop_if_overtaken=True)
+    if cache.get(DONE_KEY) == public_version():
+        return None
+    report = render_all(carry_over=True, stop_if_overtaken=True)
+    if not report.overtaken and not report.failed:
+        cache.set(DONE_KEY, report.version, None)
+    return report
 
 
 @shared_task
