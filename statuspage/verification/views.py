@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
-from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +21,7 @@ from statuspage.counters import bump, counter_key
 from statuspage.login_throttle import client_ip
 from statuspage.models import Incident, IncidentUpdate, NoticeSentInError, PageSettings
 from statuspage.verification import codes, keys, register
+from statuspage.views.cached import mark_public
 from statuspage.views.embeds import channels_ident, official_channels
 from statuspage.views.public import render_public
 
@@ -94,14 +95,11 @@ def verify(request):
         # An answer is for this reader: no shared cache keeps it (nor what was pasted).
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)
-    elif request.method in ("GET", "HEAD") and response.status_code == 200:
+    else:
         # The empty form is a public page like the others: rendered on write and served from
         # its snapshot, so it answers while the database is down (snapshots.request_key
         # never keys a lookup).
-        patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE,
-                            stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE)
-        patch_vary_headers(response, ["Accept-Language"])
-        response.public_snapshot = True
+        mark_public(request, response)
     return response
 
 
