@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from statuspage.verification.codes import code_for
+from tests.browser.axe import serious_violations
 from tests.test_verify_drill import the_drill_trips_the_probe
 from tests.verify_texts import FAKES, WORDING, forwarded_variants
 
@@ -72,15 +73,6 @@ def test_a_fake_is_answered_unverified_with_the_official_channels_on_a_phone(sit
     shown = ask(phone, site, lang, FAKES[lang if lang in FAKES else "uk"][0])
 
     assert TEXTS[lang]["none"] in shown and "1545" in shown
-
-
-def serious_violations(page, axe_source) -> list:
-    page.add_script_tag(path=str(axe_source))
-    result = page.evaluate("""axe.run(document, {runOnly: {type: "tag",
-        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})""")
-    assert result["passes"], "axe ran no rule"
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
