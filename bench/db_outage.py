@@ -146,7 +146,7 @@ def main() -> None:
         assert urllib.request.urlopen(request).status == 201
         for url in URLS:
             get(base, url)  # rendered on first request (no worker here), as a crowd would
-        manage("shell", "-c", "from statuspage.publish import _bump; _bump()")  # a beat refresh, say
+        manage("shell", "-c", "from statuspage.public import version; version.bump()")  # a beat refresh, say
 
         how = "pg_ctlcluster stop" if args.stop_postgres else "its connections cut (relay killed)"
         if args.stop_postgres:

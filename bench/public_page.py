@@ -59,7 +59,6 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from statuspage import snapshots  # noqa: E402
 from statuspage.models import (  # noqa: E402
     AffectedComponent,
     Component,
@@ -69,7 +68,9 @@ from statuspage.models import (  # noqa: E402
     IncidentUpdate,
     PageSettings,
 )
-from statuspage.render import render_all, render_one  # noqa: E402
+from statuspage.public import store  # noqa: E402
+from statuspage.public.render import render_all, render_one  # noqa: E402
+from statuspage.services.incidents import do_open_incident
 
 OUTAGES = ["degraded_performance", "partial_outage", "major_outage"]
 
@@ -120,7 +121,7 @@ def build_history(components: int, days: int = 90, seed: int = 1) -> None:
                 body=f"**{status.title()}.** Sign-in takes longer than usual for some citizens; step {step}.")
             AffectedComponent.objects.create(update=update, component=affected[0], old_status="operational",
                                              new_status="degraded_performance" if step < 2 else "operational")
-    Incident.open_new(name="Registration data shown late", status="identified",
+    do_open_incident(name="Registration data shown late", status="identified",
                       body="Changes made today show up after about an hour.",
                       components={made[0]: "degraded_performance"})
 
@@ -323,16 +324,16 @@ def main() -> None:
     call_command("collectstatic", "--noinput", verbosity=0)
     weight = page_weight()
     call_command("flush", "--noinput", verbosity=0)
-    snapshots.forget()
+    store.forget()
 
     with transaction.atomic():
         build_history(20)
-    snapshots.forget()
+    store.forget()
     small = scale_row("20 components x 90 days")
 
     export_dir = VAR / "public"
     render_all(export_dir=export_dir)
-    page = snapshots.lookup("en|/")  # the bytes the app serves (a new render differs: "today")
+    page = store.lookup("en|/")  # the bytes the app serves (a new render differs: "today")
     (VAR / "plain").mkdir(exist_ok=True)
     (VAR / "plain" / "index.html").write_bytes(page.body)
     print(f"page: {len(page.body) / 1024:.1f} KB ({len(page.bodies['gzip']) / 1024:.1f} KB gzip, "
@@ -395,7 +396,7 @@ def main() -> None:
 
     with transaction.atomic():
         build_history(180, seed=2)
-    snapshots.forget()
+    store.forget()
     big = scale_row("200 components x 90 days")
 
     print()

@@ -94,11 +94,13 @@ def render_work(sizes: list[int]) -> dict[int, dict]:
     django.setup()
     from django.core.management import call_command
 
-    from statuspage import publish, render_tasks
+    from statuspage.public import render_tasks
+    from statuspage.public import version as public_version
+    from statuspage.services.incidents import do_open_incident, do_post_update
     from statuspage.config.apply import apply_config
     from statuspage.config.schema import validate
     from statuspage.models import Component, Incident
-    from statuspage.render import render_all
+    from statuspage.public.render import render_all
 
     results = {}
     try:
@@ -111,16 +113,16 @@ def render_work(sizes: list[int]) -> dict[int, dict]:
             if not Incident.objects.exists():  # a page with a history: some incidents, some open
                 for n in range(12):
                     touched = {components[(n * 7) % len(components)]: "partial_outage"}
-                    incident = Incident.open_new(name=f"Bench incident {n}", status="investigating",
-                                                 body="Investigating.", components=touched)
+                    incident = do_open_incident(name=f"Bench incident {n}", status="investigating",
+                                                body="Investigating.", components=touched)
                     if n % 3:
-                        incident.post_update(status="resolved", body="Fixed.",
-                                             components={c: "operational" for c in touched})
-            publish._bump()
+                        do_post_update(incident, status="resolved", body="Fixed.",
+                                       components={c: "operational" for c in touched})
+            public_version.bump()
             full = render_all() if size <= FULL_RENDER_UP_TO else seed(size)
             incident = Incident.objects.filter(status="investigating").order_by("started_at").first()
-            incident.post_update(status="identified", body=f"Cause found ({size} components).")
-            publish._bump()
+            do_post_update(incident, status="identified", body=f"Cause found ({size} components).")
+            public_version.bump()
             one = render_tasks.render_changes()
             results[size] = {"rendered": one.rendered, "carried": one.carried, "cpu": one.cpu_seconds,
                              "seconds": one.seconds, "full_rendered": full.rendered, "full_cpu": full.cpu_seconds}
@@ -147,9 +149,9 @@ def seed(size: int):
     a real full render (renders what changed, copies the rest); only the copied bytes differ."""
     from django.core.cache import cache
 
-    from statuspage import render, render_inputs, snapshots
+    from statuspage.public import keys, render, render_inputs, synthetic
     from statuspage.models import Component, PageSettings
-    from statuspage.publish import public_version
+    from statuspage.public import version as public_version
 
     first = Component.objects.order_by("key").values_list("key", flat=True).first()
     every_path = render.public_paths
@@ -159,13 +161,13 @@ def seed(size: int):
         report = render.render_all()
     finally:
         render.public_paths = every_path
-    version, inputs, known = public_version(), render_inputs.Inputs(), render_inputs.known()
-    for key in render.public_keys(render.render_languages(PageSettings.load()), render.read_key_params()):
+    version, inputs, known = public_version.current(), render_inputs.Inputs(), render_inputs.known()
+    for key in render.public_keys(render.render_languages(PageSettings.load()), synthetic.read_key_params()):
         if "/components/" not in key or f"/components/{first}/" in key:
             continue
-        entry = cache.get(snapshots.entry_cache_key(version, re.sub(r"/components/[^/]+/", f"/components/{first}/", key)))
+        entry = cache.get(keys.entry_cache_key(version, re.sub(r"/components/[^/]+/", f"/components/{first}/", key)))
         if entry is not None:
-            cache.set(snapshots.entry_cache_key(version, key), entry, None)
+            cache.set(keys.entry_cache_key(version, key), entry, None)
             known[key] = (inputs.of(key), version)
             report.carried += 1
     render_inputs.save_known(known)

@@ -56,7 +56,7 @@ from django.utils import timezone  # noqa: E402
 
 from probes.models import Probe, ProbeRun  # noqa: E402
 from probes.tasks import run_probe_batch  # noqa: E402
-from statuspage.render_tasks import render_public  # noqa: E402
+from statuspage.public.render_tasks import render_public  # noqa: E402
 
 
 def rss_mb() -> float:

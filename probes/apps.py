@@ -5,3 +5,11 @@ class ProbesConfig(AppConfig):
     name = "probes"
     verbose_name = "Probes"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from probes.automation import draft_published
+        from statuspage.services import incidents
+
+        # A probe's draft published by a person: a probe still down behind it sets its
+        # component's status now.
+        incidents.draft_published.connect(draft_published, dispatch_uid="probes-draft-published")

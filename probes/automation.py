@@ -33,6 +33,8 @@ from statuspage.i18n import localized, page_languages
 from statuspage.models import AuditLog, Component, Incident, PageSettings
 from statuspage.notify import queue_oncall_alert
 from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus, IncidentStatus
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
 
 T = TypeVar("T")
 # Modes whose incident starts as a draft, visible to on-call only.
@@ -90,7 +92,7 @@ def _fails_another_way(probe: Probe, kind: str) -> bool:
         not ok and public_texts.kind_of({"failure_class": failure}) == kind for ok, failure in runs)
 
 
-def draft_published(incident_id: str) -> None:
+def draft_published(sender=None, *, incident_id: str, **kwargs) -> None:
     """On-call published a probe's draft: a probe still down behind it now sets the
     component's status (and its recovery moves the incident to monitoring, as for `incident: auto`)."""
     with transaction.atomic():
@@ -126,7 +128,7 @@ def _human_holds(component: Component) -> bool:
 def _follow(component: Component, incident: Incident | None = None) -> None:
     wanted = _wanted_status(component)
     if wanted != component.status:
-        component.set_status(wanted, source=Component.Source.PROBE, incident=incident)
+        do_set_component_status(component, wanted, source=Component.Source.PROBE, incident=incident)
 
 
 def _wanted_status(component: Component) -> str:
@@ -186,11 +188,11 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     told_already = incident is not None and incident.is_open
     if incident:
         # Not a new incident, and never a second public "resolved": the same one, identified.
-        incident.post_update(status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
+        do_post_update(incident, status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
                              translations=body_translations)
     else:
         name, names = _words(probe, component, kind, "title")
-        incident = Incident.open_new(
+        incident = do_open_incident(
             name=name, status=IncidentStatus.INVESTIGATING, body=body, components=change,
             published=public, probe_key=probe.key, via="probe",
             translations={lang: {"name": text} for lang, text in names.items()},
@@ -235,7 +237,7 @@ def _recovered(probe: Probe, component: Component, wanted: str, held: bool) -> b
         current = incident.pk == probe.incident_id
         change = {component: wanted} if current and incident.published and not held and not human else {}
         body, translations = _words(probe, component, "monitoring", "body")
-        incident.post_update(status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
+        do_post_update(incident, status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
                              translations=translations)
         if human:
             queue_oncall_alert(incident.pk, probe.key, what="recovered")
@@ -264,7 +266,7 @@ def _resolve_if_quiet(pk: str, now: datetime) -> int:
             body, translations = "", {}
         else:
             body, translations = _words(probe, component, "resolved", "body")
-        incident.post_update(status=IncidentStatus.RESOLVED, via="probe", body=body, translations=translations)
+        do_post_update(incident, status=IncidentStatus.RESOLVED, via="probe", body=body, translations=translations)
     return 1
 
 
@@ -276,5 +278,5 @@ def _publish_if_due(pk: str, now: datetime) -> int:
         return 0
     if now - incident.created_at < timedelta(milliseconds=probe.definition.get("publish_after_ms", DEFAULT_LIFECYCLE_MS)):
         return 0
-    incident.publish_draft(via="probe")
+    do_publish_draft(incident, via="probe")
     return 1

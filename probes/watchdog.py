@@ -61,11 +61,11 @@ def _alert(event_id: str, kind: str, text: str) -> None:
 
 def _render() -> None:
     """The public pages say (or stop saying) that the checks are delayed."""
-    from statuspage.publish import _bump
-    from statuspage.render import render_all
+    from statuspage.public import version as public_version
+    from statuspage.public.render import render_all
 
     try:
-        _bump()  # a new version: new ETags, so no reader keeps the old answer
+        public_version.bump()  # a new version: new ETags, so no reader keeps the old answer
         if settings.PUBLIC_SNAPSHOTS:
             render_all()
     except Exception:

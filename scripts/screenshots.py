@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -91,7 +92,7 @@ def break_things() -> None:
     incident = wrong_deferral_incident()
     Incident.objects.filter(pk=incident.pk).update(started_at=now - timedelta(minutes=40))
     incident.updates.update(display_at=now - timedelta(minutes=40))
-    incident.post_update(
+    do_post_update(incident, 
         status="identified",
         body="A faulty update of the notification service. Do not go to a recruitment centre because of it.",
         translations={
@@ -101,7 +102,7 @@ def break_things() -> None:
             "ru": "Сбой после обновления сервиса уведомлений. Не идите в ТЦК из-за этого сообщения.",
         },
     )
-    past = Incident.open_new(
+    past = do_open_incident(
         name="SMS codes delayed", components={Component.objects.get(key="oneid-sms"): "partial_outage"},
         body="Codes arrive after several minutes.",
         translations={"uk": {"name": "SMS-коди надходять із запізненням"},
@@ -111,7 +112,7 @@ def break_things() -> None:
                            "uz-latn": "Kodlar bir necha daqiqadan keyin kelmoqda.",
                            "ru": "Коды приходят через несколько минут."},
     )
-    past.post_update(status="resolved", body="Delivered on time again.",
+    do_post_update(past, status="resolved", body="Delivered on time again.",
                      translations={"uk": "Коди знову надходять вчасно.", "uz": "Кодлар яна ўз вақтида келмоқда.",
                                    "uz-latn": "Kodlar yana oʻz vaqtida kelmoqda.",
                                    "ru": "Коды снова приходят вовремя."})
@@ -121,7 +122,7 @@ def break_things() -> None:
     past.updates.filter(status="resolved").update(display_at=ended)
     for change, at in zip(ComponentStatusChange.objects.filter(incident=past).order_by("at"), (began, ended)):
         ComponentStatusChange.objects.filter(pk=change.pk).update(at=at)
-    Incident.open_new(
+    do_open_incident(
         name="SMS code delivery", kind=Incident.Kind.MAINTENANCE,
         scheduled_for=now + timedelta(days=1, hours=2), scheduled_until=now + timedelta(days=1, hours=4),
         components={Component.objects.get(key="oneid-sms"): "under_maintenance"},
@@ -165,7 +166,7 @@ def main() -> None:
             laptop = {"viewport": {"width": 1000, "height": 900}}
             shot("screenshot-healthy.png", "/?lang=en", **laptop)
             break_things()
-            from statuspage import publish
+            from statuspage.services import changes as publish
 
             publish.public_changed()
             shot("screenshot-outage.png", "/?lang=uk", **laptop)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web server of `make run` and of the benchmark (bench/public_page.py): granian, one
 # process per core, serving statuspage.wsgi. Public pages are answered from rendered
-# snapshots before Django runs (statuspage.snapshots), so the server's own cost per
+# snapshots before Django runs (statuspage.public.snapshots), so the server's own cost per
 # request is what is left: granian's Rust HTTP layer serves 2-3x the requests gunicorn
 # gthread does on the same cores (docs/performance.md). WEB_SERVER=gunicorn runs gunicorn gthread (scripts/gunicorn.conf.py).
 set -euo pipefail

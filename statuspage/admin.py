@@ -31,6 +31,9 @@ from statuspage.models import (
 from statuspage.i18n import LANGUAGE_CODES
 from statuspage.oncall import is_administrator
 from statuspage.statuses import ALL_INCIDENT_STATUSES, CLOSED_STATUSES, ComponentStatus
+from statuspage.services.changes import change as public_change
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
 
 admin.site.site_header = "Status page — on-call console"
 admin.site.site_title = "On-call console"
@@ -57,6 +60,19 @@ class AuditedAdmin(admin.ModelAdmin):
     with each changed field's old and new value."""
 
     self_audited = False  # the model's own methods already record their changes
+
+    # A save with its inlines, a delete, an action: each is one public change (one bump).
+    def changeform_view(self, *args, **kwargs):
+        with public_change():
+            return super().changeform_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with public_change():
+            return super().delete_view(*args, **kwargs)
+
+    def changelist_view(self, *args, **kwargs):
+        with public_change():
+            return super().changelist_view(*args, **kwargs)
 
     def construct_change_message(self, request, form, formsets, add=False):
         # Called before the save, while the form still knows the old values.
@@ -113,7 +129,9 @@ class ComponentAdmin(AuditedAdmin):
             if change and "status" in form.changed_data:
                 obj.status = Component.objects.get(pk=obj.pk).status  # set_status logs the change
                 super().save_model(request, obj, form, change)
-                obj.set_status(new_status, source=Component.Source.MANUAL, actor=request.user)
+                # Audited with the rest of the form (AuditedAdmin.log_change).
+                do_set_component_status(obj, new_status, source=Component.Source.MANUAL, actor=request.user,
+                                        via="admin", audited=False)
             else:
                 super().save_model(request, obj, form, change)
 
@@ -221,7 +239,7 @@ class IncidentAdmin(AuditedAdmin):
             if data.get("component_status") else {}
         with transaction.atomic():
             if not change:
-                created = Incident.open_new(
+                created = do_open_incident(
                     name=obj.name, status=data["update_status"], body=data.get("update_body", ""),
                     impact=obj.impact if obj.impact != "none" else None, components=components, kind=obj.kind,
                     published=obj.published, scheduled_for=obj.scheduled_for, scheduled_until=obj.scheduled_until,
@@ -237,11 +255,11 @@ class IncidentAdmin(AuditedAdmin):
             obj.published = was_published  # publishing goes through publish_draft, so subscribers hear
             super().save_model(request, obj, form, change)
             if data.get("update_status"):
-                obj.post_update(status=data["update_status"], body=data.get("update_body", ""),
+                do_post_update(obj, status=data["update_status"], body=data.get("update_body", ""),
                                 components=components, author=request.user, via="admin",
                                 translations=data.get("update_translations"))
             if form.cleaned_data.get("published") and not was_published:
-                obj.publish_draft(author=request.user)
+                do_publish_draft(obj, author=request.user)
 
     def save_related(self, request, form, formsets, change):
         # Components were attached by the model methods; don't let the form reset them.
@@ -251,7 +269,7 @@ class IncidentAdmin(AuditedAdmin):
     @admin.action(description="Publish selected drafts")
     def publish_drafts(self, request, queryset):
         for incident in queryset.filter(published=False):
-            incident.publish_draft(author=request.user)
+            do_publish_draft(incident, author=request.user)
         messages.success(request, "Published.")
 
 
@@ -398,7 +416,7 @@ class WebhookSubscriberAdmin(AuditedAdmin):
 
     @admin.action(description="Send a test event")
     def send_test_event(self, request, queryset):
-        from statuspage.tasks import deliver_batch
+        from statuspage.delivery_tasks import deliver_batch
         from statuspage.webhooks.dispatch import send_test_event
 
         ids = [send_test_event(w).pk for w in queryset]

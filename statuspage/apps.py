@@ -9,13 +9,14 @@ class StatuspageConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_save
 
-        from statuspage import login_throttle, oncall, signals
+        from statuspage import login_throttle, oncall
+        from statuspage.services.changes import watch_public_models
         from statuspage.config.notices import attach_prepared
         from statuspage.env import check_probe_env_allow
         from statuspage.models import Incident
 
         check_probe_env_allow(settings.PROBE_ENV_ALLOW)
-        signals.connect()
+        watch_public_models()
         login_throttle.connect()
         oncall.connect()
         post_save.connect(attach_prepared, sender=Incident, dispatch_uid="notices-sent-in-error-attach")

@@ -51,7 +51,7 @@ class LocalFileCache(FileBasedCache):
 
     def copy(self, source: str, target: str, timeout=DEFAULT_TIMEOUT) -> bool:
         """Store `source`'s value under `target` too, without unpickling or compressing it
-        again (a render carries thousands of unchanged entries over: statuspage.render).
+        again (a render carries thousands of unchanged entries over: statuspage.public.render).
         While the source has at least half of `timeout` to live, the target is a hard link
         to its file (one system call; the link expires with it); else a copy with a fresh
         expiry. False if `source` is missing or expired."""

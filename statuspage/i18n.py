@@ -9,7 +9,7 @@ Time zones: `?tz=` (one of the page's offered zones; a cookie keeps the choice),
 page's `time_zones` for the reader's language and region (`ru-UZ`, then `UZ`, then `ru`),
 else the built-in homes (Ukraine and Ukrainian: Kyiv; Uzbekistan and Uzbek: Tashkent),
 else the page's own zone. A snapshot's key names the zone when it is not its language's
-home zone (statuspage.snapshots.key_path), so caches keep the zones apart too.
+home zone (statuspage.public.keys.key_path), so caches keep the zones apart too.
 """
 
 from __future__ import annotations
@@ -145,7 +145,8 @@ class LanguageSwitchMiddleware:
         if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
-        # `?tz=` is kept like `?lang=`; never in a synthetic render (a snapshot sets no cookie).
+        # `?tz=` is kept like `?lang=`; never in a synthetic render (a snapshot sets no cookie;
+        # "statuspage.render" is statuspage.public.synthetic.RENDER_FLAG, above this module).
         zone = known_zone(request.GET.get("tz")) if safe and not request.META.get("statuspage.render") else None
         response = self.get_response(request)
         for name, value in ((settings.LANGUAGE_COOKIE_NAME, chosen), (TZ_COOKIE_NAME, zone)):

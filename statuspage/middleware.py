@@ -1,14 +1,7 @@
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-# Public pages: no login, cacheable by browsers and CDNs (docs/api.md).
-_PUBLIC_PREFIXES = ("/api/v2/", "/history", "/incidents/", "/components/", "/healthz", "/badge", "/.well-known/",
-                    "/embed")
-_PUBLIC_PATHS = {"/", "/subscribe", "/developers"}  # not /subscribe/…: confirmations show secrets
-
-
-def is_public_path(path: str) -> bool:
-    return path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES)
+from statuspage.public.registry import is_public
 
 
 class PublicCacheHeadersMiddleware:
@@ -24,7 +17,7 @@ class PublicCacheHeadersMiddleware:
         response = self.get_response(request)
         if response.has_header("Cache-Control"):
             return response
-        if request.method in ("GET", "HEAD") and is_public_path(request.path) and response.status_code == 200:
+        if request.method in ("GET", "HEAD") and is_public(request.path) and response.status_code == 200:
             patch_cache_control(
                 response, public=True, max_age=settings.PUBLIC_CACHE_MAX_AGE,
                 stale_while_revalidate=settings.PUBLIC_CACHE_STALE_WHILE_REVALIDATE,

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from statuspage import v2
+from statuspage.public import v2
 from statuspage.i18n import supported
 from statuspage.models import Delivery, EmailSubscriber, Incident, OutboxEvent, PageSettings, WebhookSubscriber
 from statuspage.webhooks.delivery import Outcome
@@ -306,7 +306,7 @@ def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = 
 
 
 def _enqueue_alert(event_id: str) -> None:
-    from statuspage.tasks import send_oncall_alert
+    from statuspage.delivery_tasks import send_oncall_alert
 
     try:
         send_oncall_alert.delay(event_id)

@@ -59,7 +59,7 @@ MIDDLEWARE = [
     # Before anything reads a body: refuses it from its headers (statuspage.request_limits).
     "statuspage.request_limits.RequestLimitsMiddleware",
     # First: a public GET with a rendered snapshot is answered before anything else runs.
-    "statuspage.snapshots.SnapshotMiddleware",
+    "statuspage.public.door.SnapshotMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -166,12 +166,12 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 RENDER_QUEUE = "render"
 WEBHOOK_QUEUE = "webhooks"
 CELERY_TASK_ROUTES = {
-    "statuspage.render_tasks.*": {"queue": RENDER_QUEUE},
-    "statuspage.tasks.fan_out_event": {"queue": WEBHOOK_QUEUE},
-    "statuspage.tasks.deliver_batch": {"queue": WEBHOOK_QUEUE},
-    "statuspage.tasks.sweep_outbox": {"queue": WEBHOOK_QUEUE},
-    "statuspage.tasks.send_oncall_alert": {"queue": WEBHOOK_QUEUE},
-    "statuspage.tasks.alert_oncall": {"queue": WEBHOOK_QUEUE},
+    "statuspage.public.render_tasks.*": {"queue": RENDER_QUEUE},
+    "statuspage.delivery_tasks.fan_out_event": {"queue": WEBHOOK_QUEUE},
+    "statuspage.delivery_tasks.deliver_batch": {"queue": WEBHOOK_QUEUE},
+    "statuspage.delivery_tasks.sweep_outbox": {"queue": WEBHOOK_QUEUE},
+    "statuspage.delivery_tasks.send_oncall_alert": {"queue": WEBHOOK_QUEUE},
+    "statuspage.delivery_tasks.alert_oncall": {"queue": WEBHOOK_QUEUE},
     "statuspage.tasks.purge_unconfirmed_subscriptions": {"queue": WEBHOOK_QUEUE},  # subscriber upkeep
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -179,8 +179,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "advance-maintenances": {"task": "statuspage.tasks.advance_maintenances", "schedule": 10.0},
     # Time alone changes the page (today's uptime, a new day): re-render when it did.
-    "refresh-public": {"task": "statuspage.render_tasks.refresh_public", "schedule": 60.0},
-    "sweep-outbox": {"task": "statuspage.tasks.sweep_outbox", "schedule": 15.0},
+    "refresh-public": {"task": "statuspage.public.render_tasks.refresh_public", "schedule": 60.0},
+    "sweep-outbox": {"task": "statuspage.delivery_tasks.sweep_outbox", "schedule": 15.0},
     "purge-unconfirmed": {"task": "statuspage.tasks.purge_unconfirmed_subscriptions", "schedule": 3600.0},
     # One tick dispatches every due probe (probes.scheduler); no per-probe entries. A run due
     # just after a tick waits a whole period: 1 s made the latest runs 1.1 s late
@@ -317,7 +317,7 @@ FILE_UPLOAD_HANDLERS = ["statuspage.request_limits.RefuseFilesHandler"]
 # --- Product ----------------------------------------------------------------
 PUBLIC_CACHE_MAX_AGE = envint("PUBLIC_CACHE_MAX_AGE", 10)
 PUBLIC_CACHE_STALE_WHILE_REVALIDATE = envint("PUBLIC_CACHE_STALE_WHILE_REVALIDATE", 30)
-# Render on write (statuspage.render, statuspage.snapshots). PUBLIC_SNAPSHOTS=0 is the
+# Render on write (statuspage.public.render, statuspage.public.door). PUBLIC_SNAPSHOTS=0 is the
 # naive path (every request runs its view), kept for benchmarks and for debugging.
 PUBLIC_SNAPSHOTS = envbool("PUBLIC_SNAPSHOTS", True)
 PUBLIC_RENDER_ON_WRITE = envbool("PUBLIC_RENDER_ON_WRITE", True)

@@ -1,3 +1,5 @@
+"""URLs: the public ones from statuspage.public.registry (one place), then the rest."""
+
 from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
@@ -6,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from probes import views as probe_views
 from statuspage.api.docs import SwaggerDocs
+from statuspage.public.registry import URLS
 from statuspage.verification import views as verification
 from statuspage.views import api_v2, embeds, feeds, public, subscribe
 from statuspage.views.cached import public_cached
@@ -17,43 +20,57 @@ def feed(feed_class):
     def view(request, *args, **kwargs):
         return feed_class()(request, *args, **kwargs)
 
-    return public_cached(view)
+    return view
+
+
+# The view of each public URL, by its registry name; public_cached is added from the registry.
+PUBLIC_VIEWS = {
+    "status-page": public.status_page,
+    "incident": public.incident_detail,
+    "history": public.history,
+    "history-rss": feed(feeds.HistoryRss),
+    "history-atom": feed(feeds.HistoryAtom),
+    "component-rss": feed(feeds.ComponentRss),
+    "component-atom": feed(feeds.ComponentAtom),
+    "subscribe": public.subscribe,
+    "developers": public.developers,
+    "badge": embeds.page_badge,
+    "component-badge": embeds.component_badge,
+    "embed": embeds.embed,
+    "well-known": embeds.well_known,
+    "signing-keys": verification.jwks,  # the keys come from the environment
+    "verify": verification.verify,  # answers per reader; its empty form marks itself public
+    "healthz": public.healthz,
+    "v2-summary": api_v2.summary,
+    "v2-status": api_v2.status,
+    "v2-components": api_v2.components,
+    "v2-incidents": api_v2.incidents,
+    "v2-incidents-unresolved": api_v2.incidents_unresolved,
+    "v2-maintenances": api_v2.maintenances,
+    "v2-maintenances-upcoming": api_v2.maintenances_upcoming,
+    "v2-maintenances-active": api_v2.maintenances_active,
+}
+# The one page other sites may frame; the relaxed headers wrap the cache so that cached
+# responses carry them too.
+FRAMEABLE = {"embed"}
+
+
+def _public_view(url):
+    view = PUBLIC_VIEWS[url.name]
+    if url.snapshot and not url.lookup:  # a lookup marks its own public answers
+        view = public_cached(view)
+    if url.name in FRAMEABLE:
+        view = csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(view))
+    return view
 
 
 urlpatterns = [
-    path("", public_cached(public.status_page), name="status-page"),
-    path("incidents/<str:incident_id>", public_cached(public.incident_detail), name="incident"),
-    path("history", public_cached(public.history), name="history"),
-    path("history.rss", feed(feeds.HistoryRss), name="history-rss"),
-    path("history.atom", feed(feeds.HistoryAtom), name="history-atom"),
-    path("components/<slug:key>/history.rss", feed(feeds.ComponentRss), name="component-rss"),
-    path("components/<slug:key>/history.atom", feed(feeds.ComponentAtom), name="component-atom"),
-    path("subscribe", public_cached(public.subscribe), name="subscribe"),
-    path("developers", public_cached(public.developers), name="developers"),
-    path("badge.svg", public_cached(embeds.page_badge), name="badge"),
-    path("components/<slug:key>/badge.svg", public_cached(embeds.component_badge), name="component-badge"),
-    # The one page other sites may frame; outside the cache so the relaxed headers apply
-    # to cached responses too.
-    path("embed", csp_replace({"frame-ancestors": ["*"]})(xframe_options_exempt(public_cached(embeds.embed))),
-         name="embed"),
-    path(".well-known/statuspage.json", public_cached(embeds.well_known), name="well-known"),
-    # Not snapshots: the keys come from the environment, the answers are per reader.
-    path(".well-known/statuspage-keys.json", verification.jwks, name="signing-keys"),
-    path("verify", verification.verify, name="verify"),
+    *(path(url.route, _public_view(url), name=url.name) for url in URLS),
     path("subscribe/email", subscribe.subscribe_email, name="subscribe-email"),
     path("subscribe/confirm/<str:token>", subscribe.confirm_email, name="subscribe-confirm"),
     path("subscribe/webhook", subscribe.subscribe_webhook, name="subscribe-webhook"),
     path("subscribe/webhook/confirm/<str:token>", subscribe.confirm_webhook, name="webhook-confirm"),
     path("unsubscribe/<str:token>", subscribe.unsubscribe, name="unsubscribe"),
-    path("healthz", public.healthz, name="healthz"),
-    path("api/v2/summary.json", public_cached(api_v2.summary)),
-    path("api/v2/status.json", public_cached(api_v2.status)),
-    path("api/v2/components.json", public_cached(api_v2.components)),
-    path("api/v2/incidents.json", public_cached(api_v2.incidents)),
-    path("api/v2/incidents/unresolved.json", public_cached(api_v2.incidents_unresolved)),
-    path("api/v2/scheduled-maintenances.json", public_cached(api_v2.maintenances)),
-    path("api/v2/scheduled-maintenances/upcoming.json", public_cached(api_v2.maintenances_upcoming)),
-    path("api/v2/scheduled-maintenances/active.json", public_cached(api_v2.maintenances_active)),
     path("api/v1/", include("statuspage.api.urls")),
     path("api/v1/", include("probes.urls")),
     path("api/statuspage/v1/", include("statuspage.api.statuspage_v1")),  # Statuspage's management API

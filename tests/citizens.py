@@ -13,6 +13,7 @@ from django.conf import settings
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import Component, Incident
+from statuspage.services.incidents import do_open_incident
 
 EXAMPLE = Path(settings.BASE_DIR) / "examples" / "reserve-plus.yaml"
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -28,7 +29,7 @@ def apply_demo_config() -> None:
 
 def wrong_deferral_incident() -> Incident:
     """The Reserve+ outage of the news reports: the wrong deferral shown, told in every language."""
-    incident = Incident.open_new(
+    incident = do_open_incident(
         name="Wrong deferral status shown",
         body="Some people see a deferral they do not have. **Nothing changed in the registry.**",
         components={Component.objects.get(key="reserve-data"): "major_outage"},

@@ -16,13 +16,13 @@ from statuspage.oncall import ensure_oncall_group
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    from statuspage import snapshots
+    from statuspage.public import store
 
     cache.clear()
-    snapshots.forget()  # this process's memory of rendered pages goes with the cache
+    store.forget()  # this process's memory of rendered pages goes with the cache
     yield
     cache.clear()
-    snapshots.forget()
+    store.forget()
 
 
 # The demo's probe variables, as scripts/run.sh allows them; worker processes get the same

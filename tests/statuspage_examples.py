@@ -6,15 +6,16 @@ from datetime import timedelta
 from django.utils import timezone
 
 from statuspage.models import Component, Incident
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 
 def open_examples(resolved: bool = False) -> None:
     start = timezone.now() + timedelta(days=1)
-    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+    do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
                       scheduled_until=start + timedelta(hours=2),
                       components={Component.objects.get(key="reserve-auth"): "under_maintenance"})
-    incident = Incident.open_new(name="Login slow", body="Looking.",
+    incident = do_open_incident(name="Login slow", body="Looking.",
                                  components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
     if resolved:
-        incident.post_update(status="resolved", body="Fixed.")
-        Incident.open_new(name="Data wrong", components={Component.objects.get(key="reserve-data"): "major_outage"})
+        do_post_update(incident, status="resolved", body="Fixed.")
+        do_open_incident(name="Data wrong", components={Component.objects.get(key="reserve-data"): "major_outage"})

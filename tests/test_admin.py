@@ -11,6 +11,7 @@ from statuspage.models import (
     Incident,
     IncidentUpdate,
 )
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +253,7 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(page):
 
 
 def test_publishing_a_draft_with_the_admin_action_makes_it_public(page, console, oncall_user):
-    draft = Incident.open_new(name="Probe tripped", published=False,
+    draft = do_open_incident(name="Probe tripped", published=False,
                               components={Component.objects.get(key="reserve-data"): "major_outage"})
     assert Client().get("/api/v2/summary.json").json()["incidents"] == []
 
@@ -264,7 +265,7 @@ def test_publishing_a_draft_with_the_admin_action_makes_it_public(page, console,
 
 
 def test_ticking_published_in_the_form_publishes_a_draft(page, console):
-    draft = Incident.open_new(name="Probe tripped", published=False)
+    draft = do_open_incident(name="Probe tripped", published=False)
 
     post_update(console, draft, published="on")
 

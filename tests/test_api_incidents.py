@@ -3,6 +3,7 @@
 import pytest
 
 from statuspage.models import AuditLog, Component, Incident
+from statuspage.services.incidents import do_publish_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,7 @@ def test_a_draft_is_hidden_from_the_public_until_published(page, api, anon):
     assert summary(anon)["incidents"] == []
     assert anon.get(f"/incidents/{draft['id']}").status_code == 404
 
-    Incident.objects.get(pk=draft["id"]).publish_draft()
+    do_publish_draft(Incident.objects.get(pk=draft["id"]))
     assert [i["id"] for i in summary(anon)["incidents"]] == [draft["id"]]
 
 

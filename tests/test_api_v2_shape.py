@@ -10,10 +10,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from statuspage import v2
+from statuspage.public import v2
 from statuspage.models import Component, Incident, PageSettings
-from statuspage.state import PublicState
+from statuspage.public.state import PublicState
 from statuspage.tasks import advance_maintenances
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -56,21 +57,21 @@ def busy_page(page):
     """One of each: an open incident, a resolved one, a maintenance in progress, one booked
     for later and one completed."""
     now = timezone.now()
-    outage = Incident.open_new(name="False deferral shown", status="identified", body="We are on it.",
+    outage = do_open_incident(name="False deferral shown", status="identified", body="We are on it.",
                                components={component("reserve-data"): "major_outage"})
-    old = Incident.open_new(name="SMS delays", components={component("oneid-signin"): "degraded_performance"})
-    old.post_update(status="resolved", body="Fixed.")
-    running = Incident.open_new(name="Database upgrade", kind=Incident.Kind.MAINTENANCE,
+    old = do_open_incident(name="SMS delays", components={component("oneid-signin"): "degraded_performance"})
+    do_post_update(old, status="resolved", body="Fixed.")
+    running = do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE,
                                 scheduled_for=now - timedelta(minutes=5), scheduled_until=now + timedelta(hours=1),
                                 components={component("reserve-auth"): "under_maintenance"})
-    later = Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE,
+    later = do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE,
                               scheduled_for=now + timedelta(days=2), scheduled_until=now + timedelta(days=2, hours=1),
                               components={component("oneid-signin"): "under_maintenance"})
-    done = Incident.open_new(name="Certificate renewal", kind=Incident.Kind.MAINTENANCE,
+    done = do_open_incident(name="Certificate renewal", kind=Incident.Kind.MAINTENANCE,
                              scheduled_for=now - timedelta(days=3), scheduled_until=now - timedelta(days=3),
                              components={component("oneid-signin"): "under_maintenance"})
-    done.post_update(status="in_progress", components={component("oneid-signin"): "under_maintenance"})
-    done.post_update(status="completed", body="Done.")
+    do_post_update(done, status="in_progress", components={component("oneid-signin"): "under_maintenance"})
+    do_post_update(done, status="completed", body="Done.")
     assert advance_maintenances() == 1  # beat starts the one whose time has come
     return {"outage": outage, "old": old, "running": running, "later": later, "done": done}
 
@@ -213,8 +214,8 @@ def test_upcoming_json_lists_only_maintenances_not_yet_started(busy_page):
 
 
 def test_active_json_lists_only_maintenances_in_progress_or_verifying(busy_page):
-    busy_page["later"].post_update(status="in_progress")
-    busy_page["later"].post_update(status="verifying")
+    do_post_update(busy_page["later"], status="in_progress")
+    do_post_update(busy_page["later"], status="verifying")
 
     body = get("/api/v2/scheduled-maintenances/active.json")
 
@@ -226,7 +227,7 @@ def test_active_json_lists_only_maintenances_in_progress_or_verifying(busy_page)
 
 
 def test_the_indicator_is_maintenance_while_one_is_in_progress_and_nothing_is_wrong(busy_page):
-    busy_page["outage"].post_update(status="resolved", body="Fixed.")
+    do_post_update(busy_page["outage"], status="resolved", body="Fixed.")
 
     for path in ("/api/v2/summary.json", "/api/v2/status.json"):
         assert get(path)["status"] == {"indicator": "maintenance", "description": "Service Under Maintenance"}
@@ -235,7 +236,7 @@ def test_the_indicator_is_maintenance_while_one_is_in_progress_and_nothing_is_wr
 
 def test_a_maintenance_booked_for_later_leaves_the_indicator_alone(page):
     now = timezone.now()
-    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=now + timedelta(days=1),
+    do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=now + timedelta(days=1),
                       scheduled_until=now + timedelta(days=1, hours=1),
                       components={component("reserve-auth"): "under_maintenance"})
 
@@ -245,7 +246,7 @@ def test_a_maintenance_booked_for_later_leaves_the_indicator_alone(page):
 def test_the_shortlink_is_absolute_when_the_page_has_no_url(page, settings):
     settings.PUBLIC_BASE_URL = "https://status.fallback.example"
     PageSettings.objects.filter(pk=1).update(url="")
-    incident = Incident.open_new(name="Login fails")
+    incident = do_open_incident(name="Login fails")
 
     body = get("/api/v2/incidents.json")
 
@@ -261,9 +262,9 @@ def test_the_queries_do_not_grow_with_incidents_or_their_components(page):
         return len(captured)
 
     keys = ["reserve-auth", "reserve-data", "oneid-signin"]
-    Incident.open_new(name="One", components={component("reserve-auth"): "partial_outage"})
+    do_open_incident(name="One", components={component("reserve-auth"): "partial_outage"})
     one = queries()
     for n in range(3):
-        Incident.open_new(name=f"More {n}", components={component(k): "major_outage" for k in keys})
+        do_open_incident(name=f"More {n}", components={component(k): "major_outage" for k in keys})
 
     assert queries() == one

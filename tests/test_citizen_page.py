@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 
 from statuspage.models import Incident, PageSettings
-from statuspage.publish import public_changed
+from statuspage.services.changes import public_changed
 from tests.citizens import apply_demo_config, wrong_deferral_incident
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_a_phone_number_is_a_tel_link_and_a_site_link_says_what_it_is(demo):
 
 def test_an_update_written_only_in_ukrainian_is_marked_for_an_uzbek_reader(demo):
     PageSettings.objects.update(text_language="uk")
-    incident = Incident.open_new(name="Збій входу", body="Не вдається увійти.", components={})
+    incident = do_open_incident(name="Збій входу", body="Не вдається увійти.", components={})
 
     uz = page_in("uz-UZ", f"/incidents/{incident.id}")
     uk = page_in("uk", f"/incidents/{incident.id}")
@@ -72,7 +73,7 @@ def test_a_translated_update_carries_no_note(demo):
 
 def test_a_resolved_incident_looks_resolved_and_says_how_long_it_lasted(demo):
     incident = wrong_deferral_incident()
-    incident.post_update(status="resolved", body="Fixed.")
+    do_post_update(incident, status="resolved", body="Fixed.")
     Incident.objects.filter(pk=incident.pk).update(resolved_at=incident.started_at + timedelta(hours=2, minutes=5))
 
     html = page_in("uk", f"/incidents/{incident.id}")

@@ -1,5 +1,5 @@
 """With the database down, the public page, feeds and v2 endpoints are still served from
-the last rendered state (statuspage.snapshots)."""
+the last rendered state (statuspage.public.snapshots)."""
 
 import re
 from html import unescape
@@ -10,12 +10,15 @@ from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client, override_settings
 
-from statuspage import publish, render, snapshots
+from statuspage.public import door, registry, store
+from statuspage.public.export import EXPORT_HEADERS
+from statuspage.public import version as public_version
 from statuspage.models import Component, Incident
-from statuspage.render import render_all
+from statuspage.public.render import render_all
 
 from .reliability.test_security_headers import assert_hardened
 from .test_render_on_write import PAGES, V2, django_must_not_run, wsgi_get
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +40,15 @@ def database_down(db, monkeypatch):
 
 @pytest.fixture
 def rendered(page):
-    Incident.open_new(name="Registration data wrong", status="identified", body="A bad deploy.",
+    do_open_incident(name="Registration data wrong", status="identified", body="A bad deploy.",
                       components={Component.objects.get(key="reserve-data"): "major_outage"})
     render_all()
 
 
 def a_web_process_started_after_a_change():
     """A version nobody rendered yet, and no memory of earlier requests."""
-    publish._bump()
-    snapshots.forget()
+    public_version.bump()
+    store.forget()
 
 
 def test_the_page_feeds_and_v2_are_served_from_the_last_render(rendered, database_down):
@@ -72,7 +75,7 @@ def test_the_wsgi_front_door_serves_them_too_once_a_request_has_fallen_back(rend
 
 def test_a_rendered_version_is_served_as_usual(rendered, database_down):
     database_down()
-    front = snapshots.serve_snapshots(django_must_not_run)
+    front = door.serve_snapshots(django_must_not_run)
 
     for url in PAGES + V2:
         status, _, _ = wsgi_get(url, app=front)
@@ -84,7 +87,7 @@ def test_with_the_cache_gone_too_the_export_folder_is_served(page, database_down
     with override_settings(PUBLIC_EXPORT_DIR=str(export)):
         render_all()
         cache.clear()
-        snapshots.forget()
+        store.forget()
         database_down()
 
         response = Client(raise_request_exception=False).get("/", HTTP_ACCEPT_LANGUAGE="uk")
@@ -117,7 +120,7 @@ def test_when_the_database_is_back_the_next_change_shows_at_once(rendered, datab
     monkeypatch.undo()  # PostgreSQL is back
 
     incident = Incident.objects.get(name="Registration data wrong")
-    incident.post_update(status="resolved", body="Fixed.")
+    do_post_update(incident, status="resolved", body="Fixed.")
 
     assert client.get("/api/v2/status.json").json()["status"]["indicator"] == "none"
 
@@ -151,9 +154,9 @@ def local_links(html: str, page_path: str, public_url: str = "https://status.exa
 
 
 def test_every_link_of_the_page_is_served_from_its_last_copy(page, database_down):
-    for n in range(render.HISTORY_PER_PAGE + 1):  # a second page of history
-        Incident.open_new(name=f"Incident {n}", status="resolved")
-    Incident.open_new(name="Registration data wrong", status="identified")
+    for n in range(registry.HISTORY_PER_PAGE + 1):  # a second page of history
+        do_open_incident(name=f"Incident {n}", status="resolved")
+    do_open_incident(name="Registration data wrong", status="identified")
     render_all()
     a_web_process_started_after_a_change()
     database_down()
@@ -183,7 +186,7 @@ def test_the_export_folder_is_served_with_the_headers_of_the_snapshot(page, data
         render_all()
         usual = {url: Client().get(url, HTTP_ACCEPT_LANGUAGE="uk", HTTP_ACCEPT_ENCODING="br") for url in EXPORTED}
         cache.clear()
-        snapshots.forget()
+        store.forget()
         database_down()
 
         for url in EXPORTED:
@@ -198,9 +201,9 @@ def test_an_export_without_its_headers_file_is_served_with_those_of_an_ordinary_
     export = tmp_path / "public"
     with override_settings(PUBLIC_EXPORT_DIR=str(export)):
         render_all()
-        (export / render.EXPORT_HEADERS).unlink()  # written before the file existed
+        (export / EXPORT_HEADERS).unlink()  # written before the file existed
         cache.clear()
-        snapshots.forget()
+        store.forget()
         database_down()
 
         badge = Client(raise_request_exception=False).get("/badge.svg", HTTP_ACCEPT_LANGUAGE="uk")

@@ -10,7 +10,8 @@ import feedparser
 import pytest
 from django.test import Client
 
-from statuspage.models import Component, Incident
+from statuspage.models import Component
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ FEEDS = ["/history.atom?lang=en", "/history.atom?lang=uk", "/history.atom?lang=u
 @pytest.fixture
 def incidents(page):
     data = Component.objects.get(key="reserve-data")
-    first = Incident.open_new(name="Deferral shown wrongly", body="We are checking.", components={data: "major_outage"})
-    first.post_update(status="resolved", body="Fixed.")
-    Incident.open_new(name="Login slow", components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
+    first = do_open_incident(name="Deferral shown wrongly", body="We are checking.", components={data: "major_outage"})
+    do_post_update(first, status="resolved", body="Fixed.")
+    do_open_incident(name="Login slow", components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
 
 
 def fetch(path: str) -> bytes:

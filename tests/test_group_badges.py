@@ -4,13 +4,14 @@ import feedparser
 import pytest
 from django.test import Client
 
-from statuspage.models import Component, Incident
+from statuspage.models import Component
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_groups_badge_shows_the_worst_status_of_its_components(page):
-    Incident.open_new(name="Down", components={Component.objects.get(key="reserve-data"): "partial_outage"})
+    do_open_incident(name="Down", components={Component.objects.get(key="reserve-data"): "partial_outage"})
 
     response = Client().get("/components/reserve/badge.svg")
 
@@ -27,8 +28,8 @@ def test_an_unknown_components_badge_is_an_svg_saying_so_with_404(page):
 
 
 def test_a_groups_feed_lists_its_components_incidents(page):
-    Incident.open_new(name="Registry slow", components={Component.objects.get(key="reserve-data"): "degraded_performance"})
-    Incident.open_new(name="Sign-in down", components={Component.objects.get(key="oneid-signin"): "major_outage"})
+    do_open_incident(name="Registry slow", components={Component.objects.get(key="reserve-data"): "degraded_performance"})
+    do_open_incident(name="Sign-in down", components={Component.objects.get(key="oneid-signin"): "major_outage"})
 
     feed = feedparser.parse(Client().get("/components/reserve/history.rss").content)
 

@@ -21,6 +21,7 @@ from tests.citizens import (
     visible_text,
     wrong_deferral_incident,
 )
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ def test_names_notices_channels_and_incident_texts_follow_the_reader(demo):
 
 
 def test_a_text_without_a_translation_falls_back_to_the_plain_one(demo):
-    Incident.open_new(name="SMS delays", body="Codes arrive late.",
+    do_open_incident(name="SMS delays", body="Codes arrive late.",
                       components={Component.objects.get(key="oneid-sms"): "degraded_performance"})
 
     html = Client().get("/", HTTP_ACCEPT_LANGUAGE="uz-Latn").content.decode()

@@ -110,7 +110,7 @@ def test_v2_says_when_checks_are_delayed(probed):
 
 
 def test_the_watchdog_renders_the_page_again_so_its_rendered_copy_says_so_too(probed, settings):
-    from statuspage.render import render_all
+    from statuspage.public.render import render_all
 
     settings.PUBLIC_SNAPSHOTS = True
     render_all()

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from statuspage import render_tasks
-from statuspage.render import render_all
+from statuspage.public import render_tasks
+from statuspage.public.render import render_all
 from statuspage.wsgi import application
 from tests.processes import ROOT, brokers, process_env, stop, wait_for
 from tests.reliability.faults import free_port
@@ -103,6 +103,6 @@ def test_the_request_after_an_update_commits_shows_it_in_every_process(worker_bu
 
 
 def _front_door_alone():
-    from statuspage.snapshots import serve_snapshots
+    from statuspage.public.door import serve_snapshots
 
     return serve_snapshots(django_must_not_run)

@@ -13,12 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from statuspage import notify
-from statuspage.models import Incident, OnCallContact, OutboxEvent
+from statuspage.models import OnCallContact, OutboxEvent
 from statuspage.notify import AlertNotDelivered, alert_oncall, queue_oncall_alert
-from statuspage.tasks import alert_oncall as alert_oncall_task
-from statuspage.tasks import send_oncall_alert
+from statuspage.delivery_tasks import alert_oncall as alert_oncall_task
+from statuspage.delivery_tasks import send_oncall_alert
 from statuspage.webhooks.dispatch import sweep
 from tests.webhooks.receiver import Receiver
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def alice(oncall_user):
 
 @pytest.fixture
 def incident(page):
-    return Incident.open_new(name="Sign-in fails", published=False, probe_key="oneid-login")
+    return do_open_incident(name="Sign-in fails", published=False, probe_key="oneid-login")
 
 
 def test_a_receiver_refusing_the_alert_raises_after_the_others_are_told(incident, alice, loopback_allowed):

@@ -21,6 +21,8 @@ from statuspage.models import AuditLog, Component, Incident, OutboxEvent
 from statuspage.notify import ONCALL_EVENT
 from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
 from tests.test_languages import NAMES
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +201,7 @@ def test_none_mode_changes_the_status_but_opens_no_incident(page, runs):
 
 def test_a_status_set_by_hand_wins_over_the_probe(page, runs):
     probe = make_probe(page)
-    component().set_status("partial_outage", source=Component.Source.MANUAL)
+    do_set_component_status(component(), "partial_outage", source=Component.Source.MANUAL)
 
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
 
@@ -209,12 +211,12 @@ def test_a_status_set_by_hand_wins_over_the_probe(page, runs):
 
 def test_an_incident_opened_by_a_person_wins_until_resolved(page, runs):
     probe = make_probe(page)
-    human = Incident.open_new(name="We know", components={component(): "degraded_performance"})
+    human = do_open_incident(name="We know", components={component(): "degraded_performance"})
 
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
     assert component().status == "degraded_performance" and Incident.objects.count() == 1
 
-    human.post_update(status="resolved")
+    do_post_update(human, status="resolved")
     runs(probe, WRONG_DEFERRAL)  # still failing: the probe takes over again
     assert component().status == "major_outage"
 
@@ -223,7 +225,7 @@ def test_a_person_who_took_over_the_probes_incident_resolves_it_and_is_told_of_t
         page, runs, oncall_user):
     probe = make_probe(page)
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
-    Incident.objects.get().post_update(status="identified", body="Rolling back", author=oncall_user)
+    do_post_update(Incident.objects.get(), status="identified", body="Rolling back", author=oncall_user)
 
     runs(probe, GOOD, GOOD)
 
@@ -296,7 +298,7 @@ def test_a_run_for_a_region_removed_in_flight_is_skipped_and_the_rest_of_the_bat
 
 def maintenance(starts_in: timedelta, key="reserve-data") -> Incident:
     start = timezone.now() + starts_in
-    return Incident.open_new(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+    return do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
                              scheduled_until=start + timedelta(hours=2),
                              components={component(key): "under_maintenance"})
 
@@ -313,7 +315,7 @@ def test_a_maintenance_booked_for_later_does_not_stop_a_probe_from_tripping(page
 
 def test_a_maintenance_in_progress_keeps_the_probe_off_its_component(page, runs):
     work = maintenance(starts_in=timedelta(days=3))
-    work.post_update(status="in_progress", components={component(): "under_maintenance"})
+    do_post_update(work, status="in_progress", components={component(): "under_maintenance"})
     probe = make_probe(page)
 
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
@@ -402,7 +404,7 @@ def test_a_draft_against_a_real_target_waits_for_on_call_then_acts_as_auto(
     assert not draft.published and component().status == "operational"
 
     with django_capture_on_commit_callbacks(execute=True):
-        draft.publish_draft(author=oncall_user)
+        do_publish_draft(draft, author=oncall_user)
     assert component().status == "partial_outage"  # published while still down: the probe's status applies
 
     reserve.drill.switch("ok")
@@ -422,7 +424,7 @@ def test_a_draft_published_after_the_probe_recovered_changes_nothing(
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, GOOD, GOOD)
 
     with django_capture_on_commit_callbacks(execute=True):
-        Incident.objects.get().publish_draft()
+        do_publish_draft(Incident.objects.get())
 
     assert component().status == "operational"
     assert Incident.objects.get().status == "monitoring"
@@ -433,7 +435,7 @@ def test_a_new_draft_after_the_cooling_off_window_waits_for_on_call_again(
     probe = make_probe(page, incident="draft")
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
     with django_capture_on_commit_callbacks(execute=True):
-        Incident.objects.get().publish_draft()
+        do_publish_draft(Incident.objects.get())
     runs(probe, GOOD, GOOD)
 
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):

@@ -12,6 +12,7 @@ from statuspage.models import AuditLog, Incident, OutboxEvent
 from statuspage.notify import ONCALL_EVENT
 from statuspage.tasks import advance_maintenances
 from tests.test_probe_automation import GOOD, WRONG_DEFERRAL, Runs, component, make_probe
+from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
 
 pytestmark = pytest.mark.django_db
 LATER = timedelta(minutes=10, seconds=1)
@@ -52,7 +53,7 @@ def test_review_opens_a_draft_alerts_on_call_and_publishes_it_after_publish_afte
 def test_review_publishes_nothing_more_once_a_person_published_it(page, runs, oncall_user):
     probe = make_probe(page, incident="review")
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
-    Incident.objects.get().publish_draft(author=oncall_user)
+    do_publish_draft(Incident.objects.get(), author=oncall_user)
 
     assert advance_incidents(timezone.now() + LATER) == 0
     assert AuditLog.objects.filter(action="publish").count() == 1
@@ -62,7 +63,7 @@ def test_a_review_draft_a_person_edited_goes_out_in_their_words(page, runs, onca
     probe = make_probe(page, incident="review")
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL)
     draft = Incident.objects.get()
-    draft.post_update(status="identified", body="The notice is wrong: do nothing.", author=oncall_user)
+    do_post_update(draft, status="identified", body="The notice is wrong: do nothing.", author=oncall_user)
 
     assert advance_incidents(timezone.now() + LATER) == 1
 
@@ -119,7 +120,7 @@ def test_a_resolved_incident_is_resolved_once_whatever_the_beat_repeats(page, ru
 
 def maintenance_in_progress(*keys: str) -> Incident:
     start = timezone.now() - timedelta(minutes=1)
-    work = Incident.open_new(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+    work = do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
                              scheduled_until=start + timedelta(hours=1),
                              components={component(key): "under_maintenance" for key in keys})
     advance_maintenances()
@@ -130,10 +131,10 @@ def maintenance_in_progress(*keys: str) -> Incident:
 
 def test_a_maintenance_ending_returns_a_component_to_the_worst_status_another_incident_holds(page):
     work = maintenance_in_progress("reserve-data", "reserve-auth")
-    Incident.open_new(name="Slow sign-in", components={component("reserve-auth"): "degraded_performance"})
+    do_open_incident(name="Slow sign-in", components={component("reserve-auth"): "degraded_performance"})
     assert component("reserve-auth").status == "degraded_performance"
 
-    work.post_update(status="completed", via="system")
+    do_post_update(work, status="completed", via="system")
 
     assert component("reserve-auth").status == "degraded_performance"  # not "under maintenance" any more
     assert component("reserve-data").status == "operational"
@@ -145,7 +146,7 @@ def test_a_probe_muted_by_a_maintenance_trips_on_its_first_run_after_it(page, ru
     runs(probe, WRONG_DEFERRAL, WRONG_DEFERRAL, WRONG_DEFERRAL)
     assert component().status == "under_maintenance" and not Incident.objects.filter(probe_key=probe.key).exists()
 
-    work.post_update(status="completed", via="system")
+    do_post_update(work, status="completed", via="system")
     assert component().status == "operational"
     runs(probe, WRONG_DEFERRAL)
 

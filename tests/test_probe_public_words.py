@@ -23,7 +23,8 @@ from probes.spec import validate_probe
 from probes.tasks import run_probe_batch
 from statuspage.models import EmailSubscriber, Incident, OutboxEvent, WebhookSubscriber
 from statuspage.notify import send_queued_alert
-from statuspage.render import PAGE_PATHS, public_paths, render_all
+from statuspage.public.registry import PAGE_PATHS
+from statuspage.public.render import public_paths, render_all
 from tests.test_subscribers import deliver_all
 from tests.webhooks.receiver import Receiver
 

@@ -24,9 +24,10 @@ from probes.automation import advance_incidents
 from probes.models import Probe
 from probes.recording import record_batch
 from statuspage.models import Component, Incident
-from statuspage.state import PublicState
+from statuspage.public.state import PublicState
 from statuspage.statuses import COMPONENT_INDICATOR, IMPACT_SEVERITY, worst_impact
 from tests.test_probe_automation import GOOD, LOGIN_DOWN, SLOW, WRONG_DEFERRAL, make_probe
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 QUIET = timedelta(minutes=5)  # the probes' monitoring_for
 VERDICTS = {"wrong": WRONG_DEFERRAL, "down": LOGIN_DOWN, "slow": SLOW, "good": GOOD}
@@ -72,18 +73,18 @@ class PageStaysTrue(RuleBasedStateMachine):
 
     @rule(key=st.sampled_from(COMPONENTS), status=st.sampled_from(["degraded_performance", "major_outage"]))
     def a_person_opens_an_incident(self, key, status):
-        Incident.open_new(name="We are on it", components={Component.objects.get(key=key): status},
+        do_open_incident(name="We are on it", components={Component.objects.get(key=key): status},
                           author=self.person)
 
     @rule(status=st.sampled_from(["identified", "monitoring", "resolved"]))
     def a_person_posts_an_update(self, status):
         incident = Incident.objects.open().filter(kind=Incident.Kind.INCIDENT).order_by("?").first()
         if incident is not None:
-            incident.post_update(status=status, body="An update from on-call", author=self.person)
+            do_post_update(incident, status=status, body="An update from on-call", author=self.person)
 
     @rule(key=st.sampled_from(COMPONENTS))
     def a_maintenance_starts(self, key):
-        Incident.open_new(name="Upgrade", kind=Incident.Kind.MAINTENANCE, status="in_progress",
+        do_open_incident(name="Upgrade", kind=Incident.Kind.MAINTENANCE, status="in_progress",
                           scheduled_for=timezone.now(), scheduled_until=timezone.now() + timedelta(hours=1),
                           components={Component.objects.get(key=key): "under_maintenance"}, via="system")
 
@@ -91,7 +92,7 @@ class PageStaysTrue(RuleBasedStateMachine):
     def a_maintenance_ends(self):
         work = Incident.objects.under_way().filter(kind=Incident.Kind.MAINTENANCE).first()
         if work is not None:
-            work.post_update(status="completed", via="system")
+            do_post_update(work, status="completed", via="system")
 
     @rule(seconds=st.sampled_from([5, 60, 299, 301, 1200]))
     def time_passes(self, seconds):

@@ -1,5 +1,5 @@
 """Render on write: public responses are rendered when something public changes, and a
-request only reads them (statuspage.render, statuspage.snapshots)."""
+request only reads them (statuspage.public.render, statuspage.public.snapshots)."""
 
 import gzip
 import io
@@ -11,10 +11,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from statuspage import render, render_tasks, snapshots
-from statuspage.models import Component, Incident
-from statuspage.render import render_all
+from statuspage.public import door, keys, registry, render_tasks, store
+from statuspage.models import Component
+from statuspage.public.render import render_all
 from statuspage.wsgi import application
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def worker_renders_at_once(monkeypatch):
 
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_once_rendered_no_public_request_touches_the_database(page, lang, django_assert_num_queries):
-    incident = Incident.open_new(name="Login fails", status="identified",
+    incident = do_open_incident(name="Login fails", status="identified",
                                  components={Component.objects.get(key="reserve-data"): "major_outage"})
     render_all()
     client = Client()
@@ -87,9 +88,9 @@ def test_once_rendered_no_public_request_touches_the_database(page, lang, django
 
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_the_wsgi_front_door_answers_a_rendered_page_without_running_django(page, lang, django_assert_num_queries):
-    incident = Incident.open_new(name="Login fails", status="identified")
+    incident = do_open_incident(name="Login fails", status="identified")
     render_all()
-    front = snapshots.serve_snapshots(django_must_not_run)
+    front = door.serve_snapshots(django_must_not_run)
 
     for url in (u.format(id=incident.id) for u in EVERY_PUBLIC):
         with django_assert_num_queries(0):
@@ -130,9 +131,9 @@ def test_after_an_incident_update_the_page_feeds_and_v2_change_at_once(
 def test_the_next_request_shows_the_new_state_even_before_the_worker_renders_it(page, api, anon, monkeypatch):
     monkeypatch.setattr(render_tasks.render_public, "delay", lambda: None)  # the worker is busy
     render_all()
-    incident = Incident.open_new(name="SMS delays", status="investigating")
+    incident = do_open_incident(name="SMS delays", status="investigating")
 
-    incident.post_update(status="resolved", body="Delivered again.")
+    do_post_update(incident, status="resolved", body="Delivered again.")
 
     assert "Delivered again." in anon.get("/").content.decode()
     assert anon.get("/api/v2/incidents/unresolved.json").json()["incidents"] == []
@@ -153,7 +154,7 @@ def test_changes_in_one_transaction_queue_one_render(page, django_capture_on_com
     monkeypatch.setattr(render_tasks.render_public, "delay", lambda: queued.append(1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        Incident.open_new(name="Login fails", components={Component.objects.get(key="reserve-auth"): "major_outage"})
+        do_open_incident(name="Login fails", components={Component.objects.get(key="reserve-auth"): "major_outage"})
 
     assert queued == [1]
 
@@ -170,11 +171,11 @@ def test_a_conditional_get_with_the_etag_is_answered_304_without_the_database(pa
 
 def test_the_etag_is_the_same_when_a_change_leaves_a_response_as_it_was(page):
     # (An empty feed would not do: Django dates it "now" on every render.)
-    Incident.open_new(name="SSO down", components={Component.objects.get(key="oneid-signin"): "major_outage"})
+    do_open_incident(name="SSO down", components={Component.objects.get(key="oneid-signin"): "major_outage"})
     render_all()
     feed = Client().get("/components/oneid-signin/history.atom")["ETag"]
 
-    Incident.open_new(name="Data wrong", components={Component.objects.get(key="reserve-data"): "major_outage"})
+    do_open_incident(name="Data wrong", components={Component.objects.get(key="reserve-data"): "major_outage"})
 
     assert Client().get("/components/oneid-signin/history.atom")["ETag"] == feed
 
@@ -239,32 +240,32 @@ INVENTED = [("/?page=123456", "/"), ("/?page=2", "/"), ("/?tz=Aaa/Bbb", "/"), ("
 
 
 def test_invented_query_values_share_the_canonical_snapshot_and_cost_no_render(page, django_assert_num_queries):
-    incident = Incident.open_new(name="Login fails")
+    incident = do_open_incident(name="Login fails")
     render_all()
     pages = {canonical: Client().get(canonical.format(id=incident.id)).content for _, canonical in INVENTED}
-    memo, files = (len(snapshots._memo.entries), len(snapshots._memo.last)), cache_files()
+    memo, files = (len(store._memo.entries), len(store._memo.last)), cache_files()
 
     for invented, canonical in INVENTED:
         invented = invented.format(id=incident.id)
         with django_assert_num_queries(0):
             response = Client().get(invented)
-            status, _, body = wsgi_get(invented, app=snapshots.serve_snapshots(django_must_not_run))
+            status, _, body = wsgi_get(invented, app=door.serve_snapshots(django_must_not_run))
         assert response.status_code == 200 and response.content == pages[canonical], invented
         assert status == 200 and body == response.content, invented
 
-    assert (len(snapshots._memo.entries), len(snapshots._memo.last)) == memo
+    assert (len(store._memo.entries), len(store._memo.last)) == memo
     assert cache_files() == files
 
 
 def test_each_page_of_the_history_is_rendered_and_an_out_of_range_one_is_the_last(page, django_assert_num_queries):
-    for n in range(render.HISTORY_PER_PAGE + 1):  # two pages
-        Incident.open_new(name=f"Incident {n}", status="resolved")
+    for n in range(registry.HISTORY_PER_PAGE + 1):  # two pages
+        do_open_incident(name=f"Incident {n}", status="resolved")
     render_all()
 
     with django_assert_num_queries(0):
         first, second = Client().get("/history"), Client().get("/history?page=2")
         beyond, zero, again = (Client().get(f"/history?page={n}") for n in ("99", "0", "1"))
-        front = wsgi_get("/history?page=2", app=snapshots.serve_snapshots(django_must_not_run))
+        front = wsgi_get("/history?page=2", app=door.serve_snapshots(django_must_not_run))
     assert 'rel="next"' in first.content.decode() and 'rel="next"' not in second.content.decode()
     assert 'rel="prev"' in second.content.decode()  # the view pages as HISTORY_PER_PAGE says
     assert beyond.content == zero.content == second.content  # as Paginator.get_page answers them
@@ -272,7 +273,7 @@ def test_each_page_of_the_history_is_rendered_and_an_out_of_range_one_is_the_las
 
 
 def test_the_footers_time_zones_are_rendered_on_write(page, django_assert_num_queries):
-    incident = Incident.open_new(name="Login fails")
+    incident = do_open_incident(name="Login fails")
     render_all()
 
     for lang, zones in (("uk", ["Asia/Tashkent", "UTC"]), ("en", ["Europe/Kyiv", "Asia/Tashkent"])):
@@ -305,9 +306,9 @@ def test_the_footers_time_zones_are_rendered_on_write(page, django_assert_num_qu
     ("/no-such-page", "tz=UTC", "uk", "/no-such-page"),
 ])
 def test_a_query_value_is_part_of_the_key_only_where_its_view_reads_it(path, query, lang, key):
-    params = snapshots.KeyParams(zones=("UTC", "Europe/Kyiv", "Asia/Tashkent"), time_zone="UTC", history_pages=3)
+    params = keys.KeyParams(zones=("UTC", "Europe/Kyiv", "Asia/Tashkent"), time_zone="UTC", history_pages=3)
 
-    assert snapshots.key_path(path, query, lang, params) == key
+    assert keys.key_path(path, query, lang, params) == key
 
 
 def test_what_is_stored_does_not_depend_on_who_asked(page, oncall_user):
@@ -323,14 +324,14 @@ def test_what_is_stored_does_not_depend_on_who_asked(page, oncall_user):
 def test_the_refresh_re_renders_only_when_time_changed_the_page(page, time_machine):
     time_machine.move_to("2026-11-20 10:00Z")
     render_all()
-    version = snapshots._memo.current_version()
+    version = store._memo.current_version()
 
     assert render_tasks.refresh_public() is False
-    assert snapshots._memo.current_version() == version
+    assert store._memo.current_version() == version
 
     time_machine.move_to("2026-11-21 10:00Z")  # a new day: a new bar on every component
     assert render_tasks.refresh_public() is True
-    assert snapshots._memo.current_version() != version
+    assert store._memo.current_version() != version
 
 
 def test_a_lost_render_message_does_not_block_later_renders(page, monkeypatch):

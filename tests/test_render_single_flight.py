@@ -1,14 +1,17 @@
 """Renders never pile up (one runs, one waits), stop when overtaken, and after an incident
-update re-render only what shows it (statuspage.render_tasks, statuspage.render_inputs)."""
+update re-render only what shows it (statuspage.public.render_tasks, statuspage.public.render_inputs)."""
 
 import os
 
 import pytest
 from django.core.cache import cache
 
-from statuspage import publish, render, render_inputs, render_tasks, snapshots
-from statuspage.models import Component, Incident, PageSettings
-from statuspage.render import render_all
+from statuspage.public import keys, render, render_inputs, render_tasks
+from statuspage.public import version as public_version
+from statuspage.services import changes as publish
+from statuspage.models import Component, PageSettings
+from statuspage.public.render import render_all
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +39,7 @@ def passes(monkeypatch):
 
 
 def stored(key: str) -> bytes | None:
-    entry = cache.get(snapshots.entry_cache_key(publish.public_version(), key))
+    entry = cache.get(keys.entry_cache_key(public_version.current(), key))
     return entry.body if entry is not None else None
 
 
@@ -45,19 +48,19 @@ def languages() -> list[str]:
 
 
 def component_entries(component: str) -> dict[str, bytes | None]:
-    return {key: stored(key) for key in (snapshots.snapshot_key(lang, f"/components/{component}/{name}")
+    return {key: stored(key) for key in (keys.snapshot_key(lang, f"/components/{component}/{name}")
                                          for lang in languages() for name in FEEDS)}
 
 
 def test_ten_changes_during_a_render_cause_one_more_render_not_ten(page, renders_at_once, passes, monkeypatch):
-    incident = Incident.open_new(name="Login fails", status="investigating")
+    incident = do_open_incident(name="Login fails", status="investigating")
     real = render.render_all
     changes = []
 
     def render_all_while_changes_arrive(**kwargs):
         if not changes:  # the first pass: ten changes commit while it renders
             for n in range(10):
-                incident.post_update(status="identified", body=f"Update {n}")
+                do_post_update(incident, status="identified", body=f"Update {n}")
                 publish._committed()  # what each commit runs: bump, then queue a render
                 changes.append(n)
         return real(**kwargs)
@@ -67,7 +70,7 @@ def test_ten_changes_during_a_render_cause_one_more_render_not_ten(page, renders
 
     assert len(passes) == 2
     assert cache.get(render_tasks.QUEUED_KEY) is None and cache.get(render_tasks.RUNNING_KEY) is None
-    assert "Update 9" in stored(snapshots.snapshot_key("en", "/")).decode()
+    assert "Update 9" in stored(keys.snapshot_key("en", "/")).decode()
 
 
 def test_a_render_task_that_finds_one_running_returns_without_rendering(page, passes):
@@ -86,7 +89,7 @@ def test_a_render_overtaken_by_a_newer_version_stops_early(page, monkeypatch):
         calls.append(1)
         entry = real(*args, **kwargs)
         if len(calls) == 3:
-            publish._bump()  # an operator posts an update
+            public_version.bump()  # an operator posts an update
         return entry
 
     monkeypatch.setattr(render, "render_one", render_one_then_a_change)
@@ -97,14 +100,14 @@ def test_a_render_overtaken_by_a_newer_version_stops_early(page, monkeypatch):
 
 def test_an_update_to_one_incident_leaves_other_components_entries_byte_for_byte(page, renders_at_once, passes):
     auth, data = Component.objects.get(key="reserve-auth"), Component.objects.get(key="reserve-data")
-    login = Incident.open_new(name="Login fails", status="investigating", components={auth: "major_outage"})
-    Incident.open_new(name="Registration data wrong", status="identified", components={data: "partial_outage"})
+    login = do_open_incident(name="Login fails", status="investigating", components={auth: "major_outage"})
+    do_open_incident(name="Registration data wrong", status="identified", components={data: "partial_outage"})
     render_all()
     others = {key: component_entries(key) for key in Component.objects.exclude(pk=auth.pk).values_list("key", flat=True)}
     before_auth = component_entries("reserve-auth")
     assert all(body is not None for entries in others.values() for body in entries.values())
 
-    login.post_update(status="identified", body="A bad deploy of the sign-in service.",
+    do_post_update(login, status="identified", body="A bad deploy of the sign-in service.",
                       components={auth: "partial_outage"})
     publish._committed()
 
@@ -117,7 +120,7 @@ def test_an_update_to_one_incident_leaves_other_components_entries_byte_for_byte
         assert body is not None and body != before_auth[key], key
         if not key.endswith("badge.svg"):
             assert b"A bad deploy of the sign-in service." in body, key
-    assert "A bad deploy" in stored(snapshots.snapshot_key("uk", f"/incidents/{login.pk}")).decode()
+    assert "A bad deploy" in stored(keys.snapshot_key("uk", f"/incidents/{login.pk}")).decode()
 
 
 def test_a_renamed_component_is_rendered_again_though_no_incident_touches_it(page, renders_at_once, passes):
@@ -128,19 +131,19 @@ def test_a_renamed_component_is_rendered_again_though_no_incident_touches_it(pag
     component.save()
     publish._committed()
 
-    assert b"OneID sign-in (new)" in stored(snapshots.snapshot_key("en", "/components/oneid-signin/badge.svg"))
-    assert b"OneID sign-in (new)" in stored(snapshots.snapshot_key("en", "/components/oneid-signin/history.atom"))
+    assert b"OneID sign-in (new)" in stored(keys.snapshot_key("en", "/components/oneid-signin/badge.svg"))
+    assert b"OneID sign-in (new)" in stored(keys.snapshot_key("en", "/components/oneid-signin/history.atom"))
 
 
 def test_a_carried_over_page_is_what_a_full_render_would_store(page, renders_at_once, passes):
     auth = Component.objects.get(key="reserve-auth")
-    incident = Incident.open_new(name="Login fails", status="investigating", components={auth: "major_outage"})
+    incident = do_open_incident(name="Login fails", status="investigating", components={auth: "major_outage"})
     render_all()
-    incident.post_update(status="resolved", body="Sign-in works again.", components={auth: "operational"})
+    do_post_update(incident, status="resolved", body="Sign-in works again.", components={auth: "operational"})
     publish._committed()
     carried = {key: stored(key) for key in component_entries("oneid-signin")}
 
-    publish._bump()
+    public_version.bump()
     render_all()  # everything, nothing carried
 
     for key, body in carried.items():
@@ -197,14 +200,14 @@ def test_after_a_deploy_the_first_pass_renders_everything_again(page, renders_at
 def test_a_pass_that_carries_entries_over_still_exports_every_file(page, renders_at_once, passes, settings, tmp_path):
     settings.PUBLIC_EXPORT_DIR = str(tmp_path / "site")
     auth = Component.objects.get(key="reserve-auth")
-    incident = Incident.open_new(name="Login fails", status="investigating", components={auth: "major_outage"})
+    incident = do_open_incident(name="Login fails", status="investigating", components={auth: "major_outage"})
     render_all()
 
-    incident.post_update(status="identified", body="A bad deploy.")
+    do_post_update(incident, status="identified", body="A bad deploy.")
     publish._committed()
 
     assert passes[-1].carried > 0
     site = tmp_path / "site"
     assert (site / "en" / "components" / "oneid-signin" / "history.atom").read_bytes() == stored(
-        snapshots.snapshot_key("en", "/components/oneid-signin/history.atom"))
+        keys.snapshot_key("en", "/components/oneid-signin/history.atom"))
     assert b"A bad deploy." in (site / "en" / "components" / "reserve-auth" / "history.atom").read_bytes()

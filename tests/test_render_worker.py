@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from statuspage import snapshots
-from statuspage.publish import public_version
+from statuspage.public import keys
+from statuspage.public import version as public_version
 from tests.processes import celery_process, wait_for, worker_args
 
 from .test_render_on_write import PAGES, V2
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def rendered(key: str) -> bool:
-    return cache.get(snapshots.entry_cache_key(public_version(), key)) is not None
+    return cache.get(keys.entry_cache_key(public_version.current(), key)) is not None
 
 
 def test_after_an_update_commits_the_worker_renders_and_no_visitor_touches_the_database(
@@ -29,7 +29,7 @@ def test_after_an_update_commits_the_worker_renders_and_no_visitor_touches_the_d
         api.post(f"/api/v1/incidents/{incident['id']}/updates/",
                  {"status": "monitoring", "body": "A fix is deployed."}, format="json")
 
-        wait_for(lambda: all(rendered(snapshots.snapshot_key(lang, url)) for url in PAGES + V2 for lang in ("uk", "en")),
+        wait_for(lambda: all(rendered(keys.snapshot_key(lang, url)) for url in PAGES + V2 for lang in ("uk", "en")),
                  what="the worker to render the new version")
 
     with django_assert_num_queries(0):
@@ -41,7 +41,8 @@ def test_after_an_update_commits_the_worker_renders_and_no_visitor_touches_the_d
 
 
 def test_ten_changes_during_a_render_cost_the_render_worker_one_more_render(page):
-    from statuspage import publish, render_tasks
+    from statuspage.public import render_tasks
+    from statuspage.services import changes as publish
 
     redis = {"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}
     log = settings.VAR_DIR / "render-burst.log"
@@ -59,7 +60,7 @@ def test_ten_changes_during_a_render_cost_the_render_worker_one_more_render(page
 
         wait_for(lambda: passes() and cache.get(render_tasks.QUEUED_KEY) is None
                  and cache.get(render_tasks.RUNNING_KEY) is None, what="the worker to render the burst")
-        wait_for(lambda: rendered(snapshots.snapshot_key("en", "/")), what="the last version to be rendered")
+        wait_for(lambda: rendered(keys.snapshot_key("en", "/")), what="the last version to be rendered")
 
     # The first (overtaken, or done), then one for all ten, which renders the last version. On
     # a loaded machine the ten changes take long enough to overtake a second pass before it

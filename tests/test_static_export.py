@@ -15,9 +15,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
-from statuspage.models import Incident
-from statuspage.render import render_all
+from statuspage.public.render import render_all
 from tests.nginx import free_port, nginx
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_it_writes_every_page_feed_and_v2_endpoint_with_gzip_and_brotli(page, tmp_path):
-    incident = Incident.open_new(name="SMS delays")
+    incident = do_open_incident(name="SMS delays")
     export = tmp_path / "public"
 
     call_command("render_public", "--export", str(export), stdout=open("/dev/null", "w"))
@@ -104,7 +104,7 @@ def header_list(response: httpx.Response) -> list[tuple[str, str]]:
 def nginx_on_export(page, tmp_path):
     """nginx with docs/performance.md's configuration (docs/nginx-static-export.conf) serving a fresh
     export, the stand-in app behind it; yields (base URL, export folder)."""
-    Incident.open_new(name="SMS delays")
+    do_open_incident(name="SMS delays")
     export = tmp_path / "public"
     call_command("render_public", "--export", str(export), stdout=open("/dev/null", "w"))
     App.replies = {}

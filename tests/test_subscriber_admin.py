@@ -7,9 +7,10 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from standardwebhooks import Webhook
 
-from statuspage.models import Delivery, Incident, OutboxEvent, WebhookSubscriber
+from statuspage.models import Delivery, OutboxEvent, WebhookSubscriber
 from statuspage.webhooks.dispatch import deliver, fan_out
 from tests.webhooks.receiver import Receiver
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 HOOKS = "/admin/statuspage/webhooksubscriber/"
@@ -76,7 +77,7 @@ def test_the_admin_test_event_reaches_the_receiver_signed(page, console, loopbac
 @pytest.fixture
 def delivery(page, api, loopback_allowed):
     api.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/hook"}, format="json")
-    Incident.open_new(name="x")
+    do_open_incident(name="x")
     fan_out(OutboxEvent.objects.get().pk)
     return Delivery.objects.get()
 

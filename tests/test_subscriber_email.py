@@ -8,11 +8,12 @@ import time
 import pytest
 from django.utils import timezone
 
-from statuspage.models import Delivery, EmailSubscriber, Incident
+from statuspage.models import Delivery, EmailSubscriber
 from statuspage.notify import send_batch
 from tests.processes import ROOT
 from tests.smtp_server import SmtpServer
 from tests.test_subscribers import deliver_all
+from statuspage.services.incidents import do_open_incident
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -32,7 +33,7 @@ def test_a_batch_of_emails_goes_over_one_smtp_connection(page, settings):
     citizens(5)
     with SmtpServer() as smtp:
         use_smtp(settings, smtp.port)
-        Incident.open_new(name="Sign-in fails")
+        do_open_incident(name="Sign-in fails")
         deliver_all()
 
     assert (smtp.connections, len(smtp.messages)) == (1, 5)
@@ -44,7 +45,7 @@ def test_a_mail_server_gone_mid_batch_fails_the_rest_at_once_for_a_retry(page, s
     citizens(5)
     with SmtpServer(drop_after=2) as smtp:
         use_smtp(settings, smtp.port)
-        Incident.open_new(name="Sign-in fails")
+        do_open_incident(name="Sign-in fails")
         deliver_all()
 
     assert (smtp.connections, len(smtp.messages)) == (1, 2)  # no new connection per message
@@ -66,7 +67,7 @@ def test_a_mail_server_that_is_down_leaves_the_emails_to_retry(page, settings):
     with SmtpServer() as smtp:
         port = smtp.port
     use_smtp(settings, port)  # nothing listens there any more
-    Incident.open_new(name="Sign-in fails")
+    do_open_incident(name="Sign-in fails")
     deliver_all()
 
     assert set(Delivery.objects.values_list("status", flat=True)) == {"pending"}

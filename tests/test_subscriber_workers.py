@@ -7,8 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from statuspage.models import Delivery, Incident, OutboxEvent, WebhookSubscriber
+from statuspage.models import Delivery, OutboxEvent, WebhookSubscriber
 from tests.processes import brokers, celery_process, sender, stop, wait_for, worker_args
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 SUBSCRIBERS = 30
@@ -46,7 +47,7 @@ def test_a_worker_killed_mid_fan_out_loses_no_delivery(page, broker, tmp_path):
     receiver = SlowReceiver(pause=0.3)
     for n in range(SUBSCRIBERS):
         WebhookSubscriber.objects.create(url=f"{receiver.base}/hook/{n}")
-    Incident.open_new(name="False deferral shown")
+    do_open_incident(name="False deferral shown")
     event = OutboxEvent.objects.get(type="incident.created")
     app = sender(broker, tmp_path)
     env = {"WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8", "WEBHOOK_LEASE_S": "2", "WEBHOOK_CONCURRENCY": "2",
@@ -54,7 +55,7 @@ def test_a_worker_killed_mid_fan_out_loses_no_delivery(page, broker, tmp_path):
 
     with celery_process("worker", broker, tmp_path, *worker_args("celery", "webhooks", name="first"), log_name="first",
                         **env) as first:
-        app.send_task("statuspage.tasks.fan_out_event", args=[event.pk], queue="celery")
+        app.send_task("statuspage.delivery_tasks.fan_out_event", args=[event.pk], queue="celery")
         wait_for(lambda: len(receiver.seen) >= 3, what="the fan-out to start")
         stop(first, signal.SIGKILL)
     delivered_before_kill = len({path for path, _ in receiver.seen})
@@ -62,7 +63,7 @@ def test_a_worker_killed_mid_fan_out_loses_no_delivery(page, broker, tmp_path):
 
     with celery_process("worker", broker, tmp_path, *worker_args("celery", "webhooks", name="second"), log_name="second", **env):
         def all_delivered():
-            app.send_task("statuspage.tasks.sweep_outbox", queue="celery")
+            app.send_task("statuspage.delivery_tasks.sweep_outbox", queue="celery")
             time.sleep(1)
             return not Delivery.objects.filter(event=event).exclude(status="delivered").exists()
 

@@ -10,9 +10,10 @@ from django.test import Client
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from statuspage.models import Component, Delivery, EmailSubscriber, Incident, OutboxEvent, WebhookSubscriber
+from statuspage.models import Component, Delivery, EmailSubscriber, OutboxEvent, WebhookSubscriber
 from statuspage.webhooks.dispatch import deliver, fan_out, sweep
 from tests.webhooks.receiver import Receiver
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]
@@ -36,7 +37,7 @@ def deliver_all():
 
 
 def open_incident(key="reserve-data", status="major_outage"):
-    return Incident.open_new(name="False deferral shown", body="We are *correcting* it.",
+    return do_open_incident(name="False deferral shown", body="We are *correcting* it.",
                              components={Component.objects.get(key=key): status})
 
 
@@ -75,7 +76,7 @@ def test_feeds_and_the_v2_api_show_the_incident_the_webhook_carried(page, api, l
 def test_a_receiver_answering_500_then_200_gets_the_same_webhook_id_twice(page, api, loopback_allowed):
     with Receiver(replies=[(500, {})]) as receiver:
         subscribe(api, receiver.url, components=["oneid-signin"])
-        Incident.open_new(name="SSO down")  # no components: every subscriber gets it
+        do_open_incident(name="SSO down")  # no components: every subscriber gets it
         deliver_all()
         delivery = Delivery.objects.get()
         assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
@@ -94,7 +95,7 @@ def test_a_receiver_answering_500_then_200_gets_the_same_webhook_id_twice(page, 
 def test_retry_after_is_honoured(page, api, loopback_allowed):
     with Receiver(replies=[(503, {"Retry-After": "7200"})]) as receiver:
         subscribe(api, receiver.url)
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     delay = (Delivery.objects.get().next_attempt_at - timezone.now()).total_seconds()
@@ -106,7 +107,7 @@ def test_a_receiver_answering_410_is_disabled_and_its_owner_told(page, api, loop
     oncall_user.save()
     with Receiver(replies=[(410, {})]) as receiver:
         hook = subscribe(api, receiver.url)
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     webhook = WebhookSubscriber.objects.get(pk=hook["id"])
@@ -121,7 +122,7 @@ def test_a_subscriber_failing_for_three_days_is_disabled(page, api, loopback_all
     with Receiver(replies=[(500, {})]) as receiver:
         hook = subscribe(api, receiver.url)
         WebhookSubscriber.objects.update(failing_since=timezone.now() - timezone.timedelta(days=3, minutes=1))
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     assert not WebhookSubscriber.objects.get(pk=hook["id"]).active
@@ -175,7 +176,7 @@ def test_it_refuses_delivery_if_the_address_became_private(page, api, loopback_a
     with Receiver() as receiver:
         subscribe(api, receiver.url)
         settings.WEBHOOK_ALLOWED_NETWORKS = []  # e.g. DNS now points inside
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     assert receiver.requests == []
@@ -185,7 +186,7 @@ def test_it_refuses_delivery_if_the_address_became_private(page, api, loopback_a
 def test_a_lost_fan_out_is_swept_and_delivered(page, api, loopback_allowed):
     with Receiver() as receiver:
         subscribe(api, receiver.url)
-        Incident.open_new(name="x")  # its fan-out task was never run (broker lost it)
+        do_open_incident(name="x")  # its fan-out task was never run (broker lost it)
         OutboxEvent.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=1))
         sweep()
 
@@ -195,7 +196,7 @@ def test_a_lost_fan_out_is_swept_and_delivered(page, api, loopback_allowed):
 def test_the_api_lists_deletes_and_shows_the_delivery_log(page, api, loopback_allowed):
     with Receiver() as receiver:
         hook = subscribe(api, receiver.url, description="news desk")
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     listed = api.get("/api/v1/webhooks/").json()["webhooks"]
@@ -309,7 +310,7 @@ def test_an_email_subscriber_gets_only_the_components_they_chose(page):
 def test_email_texts_and_subjects_are_not_html_escaped(page):
     EmailSubscriber.objects.create(email="olena@example.org", language="uk", confirmed_at=timezone.now())
     EmailSubscriber.objects.create(email="sam@example.org", language="en", confirmed_at=timezone.now())
-    Incident.open_new(name="Don't & <x>", body="Fixing \"it\" & more.",
+    do_open_incident(name="Don't & <x>", body="Fixing \"it\" & more.",
                       translations={"uk": {"name": "Збій об'єднаного входу & <OneID>"}},
                       body_translations={"uk": "Виправляємо \"це\" & ін."})
     deliver_all()
@@ -367,7 +368,7 @@ def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, onc
 
     oncall_user.email = "alice@example.org"
     oncall_user.save()
-    incident = Incident.open_new(name="Registration data: wrong data was shown to a test account", published=False,
+    incident = do_open_incident(name="Registration data: wrong data was shown to a test account", published=False,
                                  probe_key="reserve-login-and-profile")
     with Receiver() as receiver:
         OnCallContact.objects.create(user=oncall_user, alert_webhook_url=receiver.url)
@@ -383,7 +384,7 @@ def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, onc
 def test_event_emails_are_in_the_subscribers_language(page):
     subscriber = EmailSubscriber.objects.create(email="olena@example.org", language="uk",
                                                 confirmed_at=timezone.now())
-    Incident.open_new(name="False deferral shown", body="We are correcting it.",
+    do_open_incident(name="False deferral shown", body="We are correcting it.",
                       translations={"uk": {"name": "Помилкова відстрочка"}},
                       body_translations={"uk": "Ми виправляємо це."})
     deliver_all()
@@ -419,7 +420,7 @@ def test_the_subscribe_limit_counts_confirmation_emails_per_address(page, loopba
 def test_disabling_a_webhook_cancels_its_queued_retries(page, api, loopback_allowed):
     with Receiver(replies=[(500, {})]) as receiver:
         hook = subscribe(api, receiver.url)
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
         assert Delivery.objects.get().status == "pending"  # a retry is queued
 
@@ -437,7 +438,7 @@ def test_a_webhook_disabled_after_its_deliveries_were_claimed_is_not_sent_to(pag
     from statuspage.webhooks.dispatch import _still_sendable, claim
 
     hook = subscribe(api, "http://127.0.0.1:9/hook")
-    Incident.open_new(name="x")
+    do_open_incident(name="x")
     fan_out(OutboxEvent.objects.get().pk)
     _, claimed = claim()
     WebhookSubscriber.objects.filter(pk=hook["id"]).update(active=False)
@@ -475,7 +476,7 @@ def test_failing_for_three_days_emails_the_owner_in_their_language_with_the_noti
     with Receiver(replies=[(500, {})]) as receiver:
         hook = WebhookSubscriber.objects.create(url=receiver.url, owner_email="ops@example.org", language="uk",
                                                 failing_since=timezone.now() - timezone.timedelta(days=3, minutes=1))
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     hook.refresh_from_db()
@@ -494,7 +495,7 @@ def test_the_owner_of_an_api_webhook_is_told_in_the_pages_first_language(page, a
     oncall_user.save()
     with Receiver(replies=[(410, {})]) as receiver:
         subscribe(api, receiver.url)
-        Incident.open_new(name="x")
+        do_open_incident(name="x")
         deliver_all()
 
     assert mail.outbox[0].subject.startswith("[Reserve+ status] Вебхук вимкнено: ")  # the page: uk, en

@@ -8,9 +8,10 @@ from django.test import Client
 
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
-from statuspage import publish
-from statuspage.models import ComponentGroup, Incident, OfficialChannel
+from statuspage.services import changes as publish
+from statuspage.models import ComponentGroup, OfficialChannel
 from tests.citizens import apply_demo_config
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ NOTICE = "Support is never provided through Telegram bots or channels."
 
 @pytest.mark.parametrize("path", ["/", "/history", "/incidents/{id}", "/subscribe", "/embed", "/no-such-page"])
 def test_every_page_shows_the_notice_and_the_official_channels(page, path):
-    incident = Incident.open_new(name="Login fails")
+    incident = do_open_incident(name="Login fails")
 
     html = Client().get(path.format(id=incident.id)).content.decode()
 
@@ -126,11 +127,11 @@ def test_emails_carry_the_notice_and_channels_in_the_subscribers_language(db):
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from statuspage.models import Incident, PageSettings
+    from statuspage.models import PageSettings
 
     apply_demo_config()
     page = PageSettings.load()
-    incident = Incident.open_new(name="Wrong deferral shown", status="identified")
+    incident = do_open_incident(name="Wrong deferral shown", status="identified")
     context = {"page": page, "channels": list(page.channels.all()),
                "incident": incident, "update": incident.updates.get()}
 

@@ -10,7 +10,8 @@ from django.utils.translation import override
 
 from statuspage.models import Component, ComponentStatusChange, Incident
 from statuspage.templatetags.statuspage_tags import uptime_bar
-from statuspage.uptime import bars
+from statuspage.public.uptime import bars
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def change(comp, old, new, at):
 
 
 def incident(name, comp, started_at, published=True):
-    created = Incident.open_new(name=name, components={comp: comp.status}, published=published)
+    created = do_open_incident(name=name, components={comp: comp.status}, published=published)
     Incident.objects.filter(pk=created.pk).update(started_at=started_at)
     return created
 

@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from statuspage.models import Component, Incident, PageSettings
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +39,10 @@ def test_page_url_is_the_configured_one_when_there_is_one(page):
 def test_page_updated_at_moves_with_an_incident_and_with_a_component_status(page):
     start = timezone.now() + timedelta(hours=1)
     with time_machine.travel(start, tick=False):
-        Incident.open_new(name="Login fails")
+        do_open_incident(name="Login fails")
     first = summary()["page"]["updated_at"]
     with time_machine.travel(start + timedelta(minutes=5), tick=False):
-        Component.objects.get(key="oneid-signin").set_status("partial_outage", source="manual")
+        do_set_component_status(Component.objects.get(key="oneid-signin"), "partial_outage", source="manual")
     second = summary()["page"]["updated_at"]
 
     assert first.startswith(start.strftime("%Y-%m-%dT%H:%M"))
@@ -50,14 +52,14 @@ def test_page_updated_at_moves_with_an_incident_and_with_a_component_status(page
 def test_a_draft_does_not_move_page_updated_at(page):
     before = summary()["page"]["updated_at"]
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
-        Incident.open_new(name="Not yet public", published=False)
+        do_open_incident(name="Not yet public", published=False)
 
     assert summary()["page"]["updated_at"] == before
 
 
 def test_a_maintenance_has_impact_maintenance(page):
     now = timezone.now()
-    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=now + timedelta(days=1),
+    do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=now + timedelta(days=1),
                       scheduled_until=now + timedelta(days=1, hours=1))
 
     assert [m["impact"] for m in summary()["scheduled_maintenances"]] == ["maintenance"]

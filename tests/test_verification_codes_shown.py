@@ -5,15 +5,16 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 
-from statuspage.models import Incident, PageSettings
+from statuspage.models import PageSettings
 from statuspage.verification.codes import code_for
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def update(page):
-    return Incident.open_new(name="SMS delays", body="Codes arrive late.").updates.get()
+    return do_open_incident(name="SMS delays", body="Codes arrive late.").updates.get()
 
 
 def test_the_incident_page_shows_each_updates_code_beside_a_link_to_verify(update):

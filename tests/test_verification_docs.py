@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from statuspage.models import Incident
+from statuspage.services.incidents import do_open_incident
 
 DOC = Path(settings.BASE_DIR) / "docs" / "verification.md"
 
@@ -22,7 +22,7 @@ def documented_verifier():
 
 
 def test_the_documented_verifier_accepts_our_statement_and_refuses_an_edited_one(live_server, transactional_db, page):
-    Incident.open_new(name="SMS delays", body="Codes arrive «late» — ще.")
+    do_open_incident(name="SMS delays", body="Codes arrive «late» — ще.")
     verify = documented_verifier()
     with urllib.request.urlopen(f"{live_server.url}/api/v2/incidents.json") as answer:
         update = json.load(answer)["incidents"][0]["incident_updates"][0]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from statuspage.models import Component, Incident
 from tests.processes import brokers, celery_process, sender, wait_for, worker_args
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +15,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 @pytest.mark.parametrize("broker", brokers())
 def test_a_worker_process_starts_and_completes_a_due_maintenance(page, broker, tmp_path):
     now = timezone.now()
-    maintenance = Incident.open_new(
+    maintenance = do_open_incident(
         name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=now - timedelta(minutes=1),
         scheduled_until=now + timedelta(days=1),
         components={Component.objects.get(key="reserve-data"): "under_maintenance"},

@@ -7,6 +7,7 @@ import yaml
 
 from statuspage.models import Incident, NoticeSentInError
 from tests.citizens import EXAMPLE, WHEN
+from statuspage.services.incidents import do_open_incident
 
 LANGS = ["en", "uk", "uz", "uz-latn", "ru"]
 
@@ -60,7 +61,7 @@ def forwarded_variants(text: str, lang: str) -> dict[str, str]:
 
 
 def incident_with_notice() -> tuple[Incident, NoticeSentInError]:
-    incident = Incident.open_new(
+    incident = do_open_incident(
         name="Wrong deferral status shown", body=UPDATE["en"],
         translations={lang: {"name": "Wrong deferral status shown"} for lang in LANGS[1:]},
         body_translations={lang: UPDATE[lang] for lang in LANGS[1:]},

@@ -11,7 +11,7 @@ from rest_framework import status as http
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from statuspage import v2
+from statuspage.public import v2
 from statuspage.api.types import NoticeSentInErrorShape, NoticesSentInErrorShape
 from statuspage.models import AuditLog, Incident, NoticeSentInError
 

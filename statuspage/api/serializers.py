@@ -5,7 +5,7 @@ from rest_framework import serializers
 from statuspage.models import Component, Incident
 from statuspage.api.types import IMPACT_CHOICES
 from statuspage.statuses import ComponentStatus, IncidentStatus, MaintenanceStatus
-from statuspage.v2 import MAINTENANCE_IMPACT
+from statuspage.public.v2 import MAINTENANCE_IMPACT
 
 
 # OpenAPI 3.0 has no propertyNames (JSON Schema 2019+): the key's form is in the description.

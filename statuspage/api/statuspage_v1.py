@@ -24,16 +24,18 @@ from rest_framework.decorators import api_view, authentication_classes, parser_c
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from statuspage import v2
+from statuspage.public import v2
 from statuspage.api import types
 from statuspage.api.auth import TokenAuthentication
 from statuspage.api.parsers import BracketFormParser, SafeJSONParser
 from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
 from statuspage.models import AuditLog, Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
-from statuspage.publish import public_changed
-from statuspage.state import PublicState, incidents_with_timeline
+from statuspage.services.changes import public_changed
+from statuspage.public.state import PublicState, incidents_with_timeline
 from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus, MaintenanceStatus
 from statuspage.webhooks.bodies import WEBHOOK_UPDATE_EXTRA
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 VIA = "statuspage-api"  # AuditLog.via: which door a change came through
 TAG = ["statuspage v1"]  # Statuspage-compatible management
@@ -290,7 +292,7 @@ def incidents(request, page_id: str):
         current = dict.fromkeys(current, ComponentStatus.UNDER_MAINTENANCE)
     data = _v1_valid(IncidentCreateSerializer(data=_as_v1(fields, current)))
     with transaction.atomic():
-        incident = Incident.open_new(
+        incident = do_open_incident(
             name=data["name"], status=data.get("status"), body=data["body"], impact=data.get("impact"),
             components=data["components"], kind=data["kind"], scheduled_for=data.get("scheduled_for"),
             scheduled_until=data.get("scheduled_until"), author=request.user, via=VIA)
@@ -324,7 +326,7 @@ def incident(request, page_id: str, incident_id: str):
             posted.pop("name", None)  # renamed above; an update has no name nor impact
             posted.pop("impact", None)
             data = _v1_valid(IncidentUpdateSerializer(data=posted, context={"incident": target}))
-            target.post_update(status=data["status"], body=data["body"], components=data["components"],
+            do_post_update(target, status=data["status"], body=data["body"], components=data["components"],
                                author=request.user, via=VIA)
     return Response(incident_shape(_incident(incident_id), page))
 
@@ -399,11 +401,7 @@ def component(request, page_id: str, component_id: str):
     if request.method != "GET":
         new_status = _valid(ComponentRequest, request, "component").get("status")
         if new_status:
-            with transaction.atomic():
-                old_status = target.status
-                target.set_status(new_status, source=Component.Source.MANUAL, actor=request.user)
-                AuditLog.record(actor=request.user, via=VIA, action="set_status", obj=target,
-                                summary=f"{old_status} → {new_status}", changes={"status": [old_status, new_status]})
+            do_set_component_status(target, new_status, source=Component.Source.MANUAL, actor=request.user, via=VIA)
     return Response(v2.component_dict(target, page))
 
 

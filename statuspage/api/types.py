@@ -1,5 +1,5 @@
 """Response shapes for the OpenAPI schema (docs/api.md): serializers that describe the
-dicts statuspage.v2 and the API views build, so that generated clients get typed models.
+dicts statuspage.public.v2 and the API views build, so that generated clients get typed models.
 
 They only document; nothing is serialised through them. tests/test_openapi.py checks them
 against real answers, so a field added to a dict and not here fails a test.

@@ -1,6 +1,5 @@
 """Management API (docs/api.md): on-call users post incidents, updates and statuses."""
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,7 +7,7 @@ from rest_framework import status as http
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from statuspage import v2
+from statuspage.public import v2
 from statuspage.api import types
 from statuspage.api.params import flag
 from statuspage.api.serializers import (
@@ -20,8 +19,10 @@ from statuspage.api.serializers import (
 )
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
-from statuspage.models import AuditLog, Component, Incident, PageSettings
-from statuspage.state import incidents_with_timeline
+from statuspage.models import Component, Incident, PageSettings
+from statuspage.public.state import incidents_with_timeline
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 
 def _incident_response(incident_id: str, code=http.HTTP_200_OK) -> Response:
@@ -41,7 +42,7 @@ def incidents(request):
     serializer = IncidentCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    incident = Incident.open_new(
+    incident = do_open_incident(
         name=data["name"], status=data.get("status"), body=data["body"], impact=data.get("impact"),
         components=data["components"], kind=data["kind"], published=data["published"],
         scheduled_for=data.get("scheduled_for"), scheduled_until=data.get("scheduled_until"),
@@ -60,7 +61,7 @@ def incident_updates(request, incident_id: str):
     serializer = IncidentUpdateSerializer(data=request.data, context={"incident": incident})
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    incident.post_update(status=data["status"], body=data["body"], components=data["components"],
+    do_post_update(incident, status=data["status"], body=data["body"], components=data["components"],
                          author=request.user, via="api",
                          translations={lang: body for lang, body in data["body_translations"].items() if body})
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
@@ -76,12 +77,7 @@ def component(request, key: str):
         serializer = ComponentPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         new_status = serializer.validated_data["status"]
-        with transaction.atomic():
-            old_status = component.status
-            component.set_status(new_status, source=Component.Source.MANUAL, actor=request.user)
-            AuditLog.record(actor=request.user, via="api", action="set_status", obj=component,
-                            summary=f"{old_status} → {new_status}",
-                            changes={"status": [old_status, new_status]})
+        do_set_component_status(component, new_status, source=Component.Source.MANUAL, actor=request.user, via="api")
     return Response(v2.component_dict(component, PageSettings.load()))
 
 

@@ -89,7 +89,7 @@ def webhook_deliveries(request, webhook_id: str):
 @extend_schema(request=None, responses={202: types.QueuedTestEventShape}, summary="Send a signed test event now")
 @api_view(["POST"])
 def webhook_test(request, webhook_id: str):
-    from statuspage.tasks import deliver_batch
+    from statuspage.delivery_tasks import deliver_batch
     from statuspage.webhooks.dispatch import send_test_event
 
     target = get_object_or_404(WebhookSubscriber, pk=webhook_id)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 
 from statuspage.config.schema import Config
 from statuspage.models import AuditLog, Component, ComponentGroup, OfficialChannel, PageSettings
+from statuspage.services.changes import change
 
 
 class DryRun(Exception):
@@ -17,7 +17,7 @@ def apply_config(config: Config, *, prune: bool = False, dry_run: bool = False, 
     """Returns what changed (or would change), one line each."""
     changes: list[str] = []
     try:
-        with transaction.atomic():
+        with change():  # one public change, however much it touches
             if config.page is not None:
                 _apply_page(config.page, changes)
             if config.components is not None:
@@ -34,9 +34,6 @@ def apply_config(config: Config, *, prune: bool = False, dry_run: bool = False, 
                 page = PageSettings.load()
                 AuditLog.record(actor=actor, via=via, action="apply_config", obj=page,
                                 summary="\n".join(changes)[:2000])
-                from statuspage import publish
-
-                publish.public_changed()
             if dry_run:
                 raise DryRun
     except DryRun:

@@ -52,28 +52,6 @@ class Component(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def set_status(self, new_status: str, *, source: str, incident=None, actor=None) -> bool:
-        """Change the status, log it and emit `component.status_changed`. True if it changed.
-
-        Call inside a transaction; the log row and the outbox event commit with the change.
-        """
-        from statuspage import publish
-
-        old_status = self.status
-        if new_status == old_status and source == self.status_source:
-            return False
-        now = timezone.now()
-        Component.objects.filter(pk=self.pk).update(status=new_status, status_source=source, updated_at=now)
-        self.status, self.status_source, self.updated_at = new_status, source, now
-        if new_status == old_status:
-            return False
-        ComponentStatusChange.objects.create(
-            component=self, old_status=old_status, new_status=new_status, at=now, source=source,
-            incident=incident, actor=actor if actor is not None and actor.is_authenticated else None,
-        )
-        publish.component_status_changed(self, old_status, new_status, now)
-        return True
-
 
 class ComponentStatusChange(models.Model):
     """Every status change of a component; uptime is computed from this log."""

@@ -1,5 +1,8 @@
 from django.db import models
 
+# The key of an event's data that only `statuspage`-format bodies use (webhooks/bodies.py).
+STATUSPAGE_ONLY = "statuspage_only"
+
 INTERNAL_PREFIX = "oncall."  # on-call alerts ride the outbox too (statuspage.notify), never to subscribers
 
 

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,13 +10,11 @@ from statuspage.models.ids import new_public_id
 from statuspage.statuses import (
     ALL_INCIDENT_STATUSES,
     CLOSED_STATUSES,
-    COMPONENT_INDICATOR,
     ComponentStatus,
     Impact,
     IncidentStatus,
     MaintenanceStatus,
     worst_component_status,
-    worst_impact,
 )
 from statuspage.translations import TranslationsValidator
 
@@ -100,99 +95,7 @@ class Incident(models.Model):
             return list(MaintenanceStatus.values)
         return list(IncidentStatus.values)
 
-    @classmethod
-    def open_new(
-        cls,
-        *,
-        name: str,
-        status: str | None = None,
-        body: str = "",
-        impact: str | None = None,
-        components: dict[Component, str] | None = None,
-        kind: str = Kind.INCIDENT,
-        published: bool = True,
-        scheduled_for=None,
-        scheduled_until=None,
-        probe_key: str = "",
-        author=None,
-        via: str = "api",
-        translations: dict | None = None,
-        body_translations: dict | None = None,
-    ) -> "Incident":
-        """Create an incident (or maintenance) with its first update, atomically.
-
-        `translations` {lang: {name}} and `body_translations` {lang: body} give the texts
-        in other languages; readers whose language has none see `name` and `body`."""
-        from statuspage.models.audit import AuditLog
-
-        components = components or {}
-        if status is None:
-            status = MaintenanceStatus.SCHEDULED if kind == cls.Kind.MAINTENANCE else IncidentStatus.INVESTIGATING
-        with transaction.atomic():
-            incident = cls.objects.create(
-                kind=kind, name=name, status=status,
-                impact=impact or worst_impact(COMPONENT_INDICATOR[s] for s in components.values()),
-                published=published, scheduled_for=scheduled_for, scheduled_until=scheduled_until,
-                probe_key=probe_key, created_by=author if author is not None and author.is_authenticated else None,
-                translations=translations or {},
-            )
-            incident.post_update(status=status, body=body, components=components, author=author, via=via,
-                                 created=True, translations=body_translations)
-            AuditLog.record(actor=author, via=via, action="create", obj=incident, summary=name)
-        return incident
-
-    def post_update(
-        self,
-        *,
-        status: str,
-        body: str = "",
-        components: dict[Component, str] | None = None,
-        author=None,
-        via: str = "api",
-        display_at=None,
-        created: bool = False,
-        translations: dict | None = None,
-    ) -> "IncidentUpdate":
-        """Add an update to the timeline; the components' statuses change in the same transaction."""
-        from statuspage import publish
-        from statuspage.models.audit import AuditLog
-
-        if status not in self.allowed_statuses(self.kind):
-            raise ValidationError({"status": f"'{status}' is not a valid {self.kind} status"})
-        components = dict(components or {})
-        source = {"probe": Component.Source.PROBE}.get(via, Component.Source.MANUAL)
-        if self.is_maintenance:
-            source = Component.Source.MAINTENANCE
-        now = timezone.now()
-        with transaction.atomic(), publish.one_change():
-            closing = status in CLOSED_STATUSES and self.is_open
-            if closing:
-                components = {**self._components_to_restore(), **components}
-            if self.is_maintenance and status == MaintenanceStatus.SCHEDULED and components:
-                # Planned, not started: attach the components, change them when it starts.
-                self.components.add(*components.keys())
-                components = {}
-            update = IncidentUpdate.objects.create(
-                incident=self, status=status, body=body, display_at=display_at or now, translations=translations or {},
-                author=author if author is not None and author.is_authenticated else None,
-            )
-            for component, new_status in components.items():
-                component.refresh_from_db(fields=["status", "status_source"])
-                AffectedComponent.objects.create(
-                    update=update, component=component, old_status=component.status, new_status=new_status
-                )
-                component.set_status(new_status, source=source, incident=self, actor=author)
-            if components:
-                self.components.add(*components.keys())
-            self._apply_status(status, now)
-            self.save()
-            if not created:
-                AuditLog.record(actor=author, via=via, action="update", obj=self,
-                                summary=f"{status}: {body[:200]}")
-            publish.incident_changed(self, created=created)
-        return update
-
-    def _apply_status(self, status: str, now) -> None:
+    def apply_status(self, status: str, now) -> None:
         self.status = status
         if status in (IncidentStatus.MONITORING, MaintenanceStatus.VERIFYING) and not self.monitoring_at:
             self.monitoring_at = now
@@ -203,7 +106,7 @@ class Incident(models.Model):
         if status == MaintenanceStatus.IN_PROGRESS:
             self.started_at = now
 
-    def _components_to_restore(self) -> dict[Component, str]:
+    def components_to_restore(self) -> dict[Component, str]:
         """On resolution, each affected component returns to the worst status still held by
         another public incident under way on it (under_maintenance for a maintenance in
         progress; one in monitoring holds nothing), else to operational."""
@@ -229,26 +132,6 @@ class Incident(models.Model):
             if c.status != wanted:
                 restore[c] = wanted
         return restore
-
-    def publish_draft(self, *, author=None, via: str = "admin") -> None:
-        """Make a draft public: subscribers hear of it as a new incident, and a probe that
-        opened it and is still down now sets its component's status."""
-        from statuspage import publish
-        from statuspage.models.audit import AuditLog
-
-        with transaction.atomic():
-            if Incident.objects.filter(pk=self.pk, published=False).update(published=True) != 1:
-                return  # someone else published it first
-            self.published = True
-            AuditLog.record(actor=author, via=via, action="publish", obj=self, summary=self.name)
-            publish.incident_changed(self, created=True)
-            if self.probe_key:
-                from probes.automation import draft_published
-
-                # After commit, in its own transaction: it locks probe then component, the
-                # order a verdict locks them in, so the two never deadlock. Robust: should it
-                # fail, the probe's next run applies the status anyway.
-                transaction.on_commit(partial(draft_published, self.pk), robust=True)
 
 
 class IncidentUpdate(models.Model):

@@ -14,9 +14,9 @@ from django.utils.translation import ngettext
 from statuspage.i18n import html_lang as _html_lang
 from statuspage.i18n import ONLY_IN, language_links, localized, offered_time_zones, time_zone_label, untranslated_language
 from statuspage.markdown import render_markdown
-from statuspage.render_memo import shared
+from statuspage.public.render_memo import shared
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
-from statuspage.uptime import UptimeBar
+from statuspage.public.uptime import UptimeBar
 
 register = template.Library()
 
@@ -166,7 +166,7 @@ _BAR_CLASS = {
 @register.simple_tag
 def component_item(component, bar: UptimeBar, latency):
     """One component of the status page (_component.html). It shows no time, so a render
-    pass draws it once per language, not once per time zone (statuspage.render_memo)."""
+    pass draws it once per language, not once per time zone (statuspage.public.render_memo)."""
     return shared(("component_item", component.pk, get_language()),
                   lambda: render_to_string("statuspage/_component.html", {"c": component, "bar": bar, "latency": latency}))
 
@@ -175,7 +175,7 @@ def component_item(component, bar: UptimeBar, latency):
 def uptime_bar(bar: UptimeBar):
     """An SVG of the last 90 days. Runs of perfect days share one rect (and one title),
     so a healthy component costs a few bytes instead of 90 elements. The same in every
-    time zone: a render pass draws it once per language (statuspage.render_memo)."""
+    time zone: a render pass draws it once per language (statuspage.public.render_memo)."""
     return shared(("uptime_bar", id(bar), get_language()), lambda: _uptime_bar(bar))
 
 

@@ -95,9 +95,9 @@ def build_texts() -> tuple[Index, Index]:
 
 
 def current() -> Register:
-    from statuspage.publish import public_version
+    from statuspage.public import version as public_version
 
-    version = public_version()
+    version = public_version.current()
     with _lock:
         if _current and _current[0].version == version:
             return _current[0]

@@ -66,11 +66,11 @@ def _answer_cache_key(request, code: str) -> str | None:
     """A code's answer is the same for every reader of one language until the next public
     change: kept per public version, so the common answers (the links beside statements)
     cost no query. GET only (a POST's page links differ), and not for another `?tz=`."""
-    from statuspage.publish import public_version
+    from statuspage.public import version as public_version
 
     if request.method != "GET" or "tz" in request.GET:
         return None
-    return f"verify:answer:{public_version()}:{get_language()}:{code}"
+    return f"verify:answer:{public_version.current()}:{get_language()}:{code}"
 
 
 @csrf_exempt  # a lookup that changes nothing, made without a cookie
@@ -97,7 +97,7 @@ def verify(request):
         patch_cache_control(response, private=True)
     else:
         # The empty form is a public page like the others: rendered on write and served from
-        # its snapshot, so it answers while the database is down (snapshots.request_key
+        # its snapshot, so it answers while the database is down (door.request_key
         # never keys a lookup).
         mark_public(request, response)
     return response

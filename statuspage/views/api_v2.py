@@ -4,8 +4,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from statuspage import v2
-from statuspage.state import PublicState, incidents_with_timeline
+from statuspage.public import v2
+from statuspage.public.state import PublicState, incidents_with_timeline
 
 _JSON = {"json_dumps_params": {"ensure_ascii": False}}
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from statuspage.i18n import html_lang, localized, page_languages
 from statuspage.models import Component, ComponentGroup, PageSettings
-from statuspage.state import PublicState
+from statuspage.public.state import PublicState
 from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus
 from statuspage.templatetags.statuspage_tags import indicator_icon, status_icon
 from statuspage.verification.signing import canonical, sign_statement

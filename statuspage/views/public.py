@@ -11,11 +11,12 @@ from django.views.decorators.http import require_safe
 
 from probes.charts import latency_series
 from probes.freshness import check as check_freshness
-from statuspage import uptime
+from statuspage.public import uptime
 from statuspage.i18n import reader_time_zone
 from statuspage.models import Component, ComponentGroup, Incident, PageSettings
-from statuspage.render_memo import shared
-from statuspage.state import PublicState, incidents_with_timeline
+from statuspage.public.registry import HISTORY_PER_PAGE
+from statuspage.public.render_memo import shared
+from statuspage.public.state import PublicState, incidents_with_timeline
 from statuspage.statuses import ComponentStatus
 
 
@@ -69,7 +70,6 @@ def incident_detail(request, incident_id: str):
     return render_public(request, "statuspage/incident.html", PageSettings.load(), {"incident": incident})
 
 
-HISTORY_PER_PAGE = 20  # render.py renders every page of it on write
 
 
 @require_safe

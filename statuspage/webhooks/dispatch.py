@@ -200,7 +200,7 @@ def sweep() -> int:
 
 
 def send_test_event(webhook: WebhookSubscriber) -> Delivery:
-    from statuspage.publish import page_with_status
+    from statuspage.public.v2 import page_with_status
     from statuspage.webhooks.signing import new_message_id
 
     with transaction.atomic():

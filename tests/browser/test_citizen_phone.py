@@ -13,6 +13,7 @@ import pytest
 from statuspage.models import Incident
 from tests.browser.axe import serious_violations
 from tests.citizens import wrong_deferral_incident
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +31,9 @@ PHONES = {"360": {"width": 360, "height": 800}, "320": {"width": 320, "height": 
 def outage(site):
     """The wrong-deferral outage, an English-only update on it, and a resolved incident."""
     incident = wrong_deferral_incident()
-    incident.post_update(status="identified", body="Engineers are rolling back the faulty release.")
-    past = Incident.open_new(name="SMS codes delayed", body="Codes arrive late.", components={})
-    past.post_update(status="resolved", body="Delivered on time again.")
+    do_post_update(incident, status="identified", body="Engineers are rolling back the faulty release.")
+    past = do_open_incident(name="SMS codes delayed", body="Codes arrive late.", components={})
+    do_post_update(past, status="resolved", body="Delivered on time again.")
     Incident.objects.filter(pk=past.pk).update(resolved_at=past.started_at + timedelta(minutes=95))
     return incident, past
 

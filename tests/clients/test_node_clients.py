@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from statuspage.models import Component, Incident, OutboxEvent
 from statuspage.webhooks.dispatch import deliver, fan_out
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.once
 
@@ -60,9 +61,9 @@ def deliver_all() -> None:
 
 def test_the_npm_statuspage_io_client_reads_every_v2_endpoint(live_server, transactional_db, page):
     start = timezone.now() + timedelta(days=1)
-    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+    do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
                       scheduled_until=start + timedelta(hours=1))
-    Incident.open_new(name="Login slow", components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
+    do_open_incident(name="Login slow", components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
 
     done = subprocess.run(["node", str(HERE / "statuspage_io_reader.js"), live_server.url], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
@@ -87,7 +88,7 @@ def test_a_node_receiver_verifies_our_webhooks_with_npm_standardwebhooks(page, a
     receiver.tell(created.json()["secret"])
     assert receiver.next() == {"ready": True}
 
-    Incident.open_new(name="Реєстр показує хибну відстрочку",  # non-ASCII: signed as UTF-8 bytes
+    do_open_incident(name="Реєстр показує хибну відстрочку",  # non-ASCII: signed as UTF-8 bytes
                       components={Component.objects.get(key="reserve-data"): "major_outage"})
     deliver_all()
     received = [receiver.next(), receiver.next()]

@@ -15,6 +15,7 @@ from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import ApiToken, AuditLog, Component, Incident, WebhookSubscriber
 from tests.conftest import token_for
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def attempt(client, method, url, payload, incident, webhook):
 
 @pytest.mark.parametrize("method, url, payload", WRITES)
 def test_an_outsiders_token_changes_nothing_anywhere(outsider_api, webhook, method, url, payload):
-    incident = Incident.open_new(name="Login fails")
+    incident = do_open_incident(name="Login fails")
     before = AuditLog.objects.count()
 
     assert attempt(outsider_api, method, url, payload, incident, webhook).status_code == 403
@@ -86,7 +87,7 @@ def test_an_expired_token_is_refused_everywhere(page, oncall_user, webhook, meth
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
-    assert attempt(client, method, url, payload, Incident.open_new(name="x"), webhook).status_code == 401
+    assert attempt(client, method, url, payload, do_open_incident(name="x"), webhook).status_code == 401
 
 
 def test_a_deactivated_on_call_user_loses_the_console_and_the_api_at_once(page, oncall_user, console):
@@ -234,7 +235,7 @@ def test_every_change_in_the_admin_is_in_the_audit_trail_with_old_and_new_values
     apply_config(config)
     probe = Probe.objects.get()
     component = Component.objects.get(key="reserve-data")
-    draft = Incident.open_new(name="Probe draft", published=False, via="probe")
+    draft = do_open_incident(name="Probe draft", published=False, via="probe")
     since = timezone.now()
 
     from tests.test_admin import open_incident, post_update

@@ -4,6 +4,7 @@ nothing. (tests/test_hostile_input.py covers two endpoints in depth; this walks 
 import pytest
 
 from statuspage.models import AuditLog, Component, Incident, WebhookSubscriber
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = [pytest.mark.once, pytest.mark.django_db]
 
@@ -35,7 +36,7 @@ WRITES = [
 @pytest.mark.parametrize("body, content_type, status", BODIES)
 @pytest.mark.parametrize("method, url", WRITES)
 def test_a_hostile_body_gets_a_json_4xx_and_changes_nothing(page, api, method, url, body, content_type, status):
-    incident = Incident.open_new(name="Login fails")
+    incident = do_open_incident(name="Login fails")
     before = (AuditLog.objects.count(), Incident.objects.count(), incident.updates.count(),
               WebhookSubscriber.objects.count(), sorted(Component.objects.values_list("key", "status")))
 

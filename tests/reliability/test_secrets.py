@@ -25,7 +25,7 @@ from probes.models import Probe, ProbeRun
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import Delivery, Incident, OutboxEvent, WebhookSubscriber
-from statuspage.render import render_all
+from statuspage.public.render import render_all
 from tests.conftest import DEMO_PROBE_ENV, token_for
 from tests.processes import celery_process, wait_for, worker_args
 from tests.webhooks.receiver import Receiver

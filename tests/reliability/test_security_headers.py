@@ -9,10 +9,10 @@ import sys
 import pytest
 from django.test import Client, override_settings
 
-from statuspage.models import Incident
-from statuspage.render import render_all
+from statuspage.public.render import render_all
 from tests.processes import ROOT
 from tests.test_render_on_write import PAGES, V2, wsgi_get
+from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ OTHERS = ["/admin/login/", "/api/v1/incidents/", "/api/schema/", "/api/docs/", "
 
 @pytest.fixture
 def incident(page):
-    return Incident.open_new(name="Login fails", body="We are looking into it.")
+    return do_open_incident(name="Login fails", body="We are looking into it.")
 
 
 def assert_hardened(response_headers: dict, url: str, framing: str = "'none'") -> None:

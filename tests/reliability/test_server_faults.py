@@ -23,7 +23,8 @@ from celery import Celery
 from django.test import Client
 
 from probes.models import ProbeRun
-from statuspage import publish, render_tasks
+from statuspage.public import render_tasks
+from statuspage.services import changes as publish
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import Component, Delivery, Incident, IncidentUpdate, OutboxEvent, WebhookSubscriber
@@ -46,6 +47,7 @@ from tests.reliability.faults import (
     web_process,
 )
 from tests.webhooks.receiver import Receiver
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = [
     pytest.mark.worker, pytest.mark.servers, pytest.mark.django_db(transaction=True),
@@ -99,17 +101,17 @@ def test_redis_restarted_while_tasks_are_queued_loses_no_update_or_webhook(targe
     app = Celery("test-sender", broker=redis_server.url, set_as_current=False)
     # This process's own changes enqueue their fan-outs on the test's Redis too.
     monkeypatch.setattr(publish, "_enqueue_fan_out", lambda event_id: app.send_task(
-        "statuspage.tasks.fan_out_event", args=[event_id], queue="celery"))
+        "statuspage.delivery_tasks.fan_out_event", args=[event_id], queue="celery"))
     monkeypatch.setattr(render_tasks, "schedule_render", lambda: None)
     with celery_process("beat", "redis", tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **env):
         with celery_process("worker", "redis", tmp_path, *worker_args(*WORKERS, name="first"), log_name="first",
                             **env) as first:
             wait_runs(2)
             stop(first, signal.SIGQUIT)
-        incident = Incident.open_new(name="Registration data wrong", status="identified", body="A bad deploy.",
+        incident = do_open_incident(name="Registration data wrong", status="identified", body="A bad deploy.",
                                      components={Component.objects.get(key="reserve-auth"): "major_outage"})
-        incident.post_update(status="monitoring", body="A fix is out.")
-        Incident.open_new(name="SMS codes late")
+        do_post_update(incident, status="monitoring", body="A fix is out.")
+        do_open_incident(name="SMS codes late")
         time.sleep(2)  # beat queues dispatch ticks too
         queued = redis_server.client().llen("celery")
         assert queued >= 3

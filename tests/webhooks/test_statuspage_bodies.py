@@ -12,6 +12,8 @@ from statuspage.models import Component, Incident, OutboxEvent, PageSettings
 from statuspage.webhooks import bodies
 from statuspage.webhooks.dispatch import deliver, fan_out
 from tests.webhooks.receiver import Receiver
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = [pytest.mark.once, pytest.mark.django_db]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "statuspage"
@@ -34,7 +36,7 @@ def data_component(status="major_outage"):
 
 def test_an_incident_body_has_every_field_of_statuspages(page):
     real = fixture("webhook_incident_created.json")
-    Incident.open_new(name="False deferral shown", body="We are on it.", components=data_component())
+    do_open_incident(name="False deferral shown", body="We are on it.", components=data_component())
 
     ours = last_body("incident.created")
 
@@ -54,7 +56,7 @@ def test_an_incident_body_has_every_field_of_statuspages(page):
 
 def test_a_component_body_has_exactly_statuspages_fields(page):
     real = fixture("webhook_component_status_update.json")
-    Component.objects.get(key="oneid-signin").set_status("partial_outage", source="manual")
+    do_set_component_status(Component.objects.get(key="oneid-signin"), "partial_outage", source="manual")
 
     ours = last_body("component.status_changed")
 
@@ -70,7 +72,7 @@ def test_a_maintenance_body_carries_its_schedule_and_automation(page):
     from django.utils import timezone
 
     start = timezone.now() + timedelta(days=1)
-    Incident.open_new(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
+    do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
                       scheduled_until=start + timedelta(hours=2))
 
     incident = last_body("maintenance.scheduled")["incident"]
@@ -83,7 +85,7 @@ def test_a_maintenance_body_carries_its_schedule_and_automation(page):
 def test_meta_links_are_absolute_when_the_page_has_no_url(page, settings):
     settings.PUBLIC_BASE_URL = "https://status.fallback.example"
     PageSettings.objects.filter(pk=1).update(url="")
-    Incident.open_new(name="Login fails")
+    do_open_incident(name="Login fails")
 
     meta = last_body("incident.created")["meta"]
 
@@ -92,8 +94,8 @@ def test_meta_links_are_absolute_when_the_page_has_no_url(page, settings):
 
 
 def test_a_recovery_event_reports_the_page_as_the_recovery_left_it(page):
-    incident = Incident.open_new(name="Deferral shown wrongly", components=data_component("partial_outage"))
-    incident.post_update(status="resolved", body="Fixed.")
+    incident = do_open_incident(name="Deferral shown wrongly", components=data_component("partial_outage"))
+    do_post_update(incident, status="resolved", body="Fixed.")
 
     recovered = last_body("component.status_changed")
     resolved = last_body("incident.resolved")
@@ -105,7 +107,7 @@ def test_a_recovery_event_reports_the_page_as_the_recovery_left_it(page):
 
 
 def test_the_standard_body_does_not_carry_the_statuspage_only_fields(page):
-    Incident.open_new(name="Login fails")
+    do_open_incident(name="Login fails")
     event = OutboxEvent.objects.get(type="incident.created")
 
     data = json.loads(bodies.standard(event))["data"]
@@ -119,7 +121,7 @@ def test_a_statuspage_receiver_gets_signed_bodies_over_http(page, api, settings)
     with Receiver() as receiver:
         response = api.post("/api/v1/webhooks/", {"url": receiver.url, "format": "statuspage"}, format="json")
         assert response.status_code == 201
-        Incident.open_new(name="Deferral shown wrongly", components=data_component())
+        do_open_incident(name="Deferral shown wrongly", components=data_component())
         for event_id in OutboxEvent.objects.values_list("pk", flat=True):
             fan_out(event_id)
         deliver()

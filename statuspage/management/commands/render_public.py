@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from statuspage.render import RenderFailed, render_all
+from statuspage.public.render import RenderFailed, render_all
 
 
 class Command(BaseCommand):

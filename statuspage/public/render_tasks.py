@@ -1,4 +1,4 @@
-"""Celery tasks that keep the public snapshots rendered (statuspage.render).
+"""Celery tasks that keep the public snapshots rendered (statuspage.public.render).
 
 Kept apart from statuspage.tasks; statuspage.celery discovers this module by name. Both
 run on the "render" queue (settings.CELERY_TASK_ROUTES), never beside probe runs.
@@ -18,6 +18,9 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
+
+from statuspage.public import keys, render, store
+from statuspage.public import version as public_version
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +77,9 @@ def render_changes():
     the current version is rendered already: a change bumps the version before it queues
     its render, so a pass can start between the two, render that change, and leave a
     render queued for a version that is done."""
-    from statuspage.publish import public_version
-    from statuspage.render import render_all
-
-    if cache.get(DONE_KEY) == public_version():
+    if cache.get(DONE_KEY) == public_version.current():
         return None
-    report = render_all(carry_over=True, stop_if_overtaken=True)
+    report = render.render_all(carry_over=True, stop_if_overtaken=True)
     if not report.overtaken and not report.failed:
         cache.set(DONE_KEY, report.version, None)
     return report
@@ -105,19 +105,15 @@ def refresh_public() -> bool:
 
 
 def _refresh(queued: bool) -> bool:
-    from statuspage import snapshots
-    from statuspage.publish import _bump
-    from statuspage.render import render_all, render_one
-
-    key = snapshots.snapshot_key(settings.LANGUAGE_CODE, "/")
-    stored = snapshots.lookup(key)
-    fresh = render_one(key)
+    key = keys.snapshot_key(settings.LANGUAGE_CODE, "/")
+    stored = store.lookup(key)
+    fresh = render.render_one(key)
     if stored is not None and fresh is not None and fresh.body == stored.body:
         if queued:
             render_changes()
         return False
-    _bump()
+    public_version.bump()
     # Time changes the pages that show the whole state (uptime bars, "today"); a feed, a
     # badge or a permalink shows no clock, so those whose rows did not change carry over.
-    render_all(carry_over=True)
+    render.render_all(carry_over=True)
     return True

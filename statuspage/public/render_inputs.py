@@ -4,7 +4,7 @@ A public change used to re-render every URL in every language: at 200 components
 thousands of per-component feeds and badges, and the incidents' permalinks, for one
 incident update. `Inputs.of(key)` digests the rows a snapshot shows: a component's feeds
 its name and the incidents that touch it (their rows, updates and affected components), its
-badge its row, a permalink its incident. statuspage.render re-renders a key whose digest
+badge its row, a permalink its incident. statuspage.public.render re-renders a key whose digest
 moved and copies the others' bytes from the version they were rendered under, so each
 entry stays what a render of the new version would give.
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Subquery
 
 from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, NoticeSentInError, PageSettings
-from statuspage.state import PublicState
+from statuspage.public.state import PublicState
 from statuspage.verification.signing import sign_statement
 
 
@@ -220,3 +220,10 @@ def summary(state: PublicState) -> dict:
         "status": status_dict(state),
         "monitoring": monitoring_dict(state),
     }
+
+
+def page_with_status() -> dict:
+    """The page and its status now, as outbox events and webhook bodies carry it."""
+    state = PublicState.load(recent_days=0)
+    return {**page_dict(state.page), "status_indicator": state.indicator,
+            "status_description": state.description}

@@ -1,0 +1,55 @@
+"""Celery tasks that deliver what the outbox holds: subscriber webhooks and emails, on-call alerts.
+
+Below statuspage.services, which enqueues them after a change commits; every task is safe
+to run twice (at-least-once). statuspage.celery discovers this module by name.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from statuspage.webhooks.dispatch import deliver, fan_out, sweep
+
+
+@shared_task(acks_late=True)
+def fan_out_event(event_id: str) -> int:
+    """Create an event's deliveries and send them in parallel batches."""
+    ids = fan_out(event_id)
+    size = settings.WEBHOOK_BATCH
+    for i in range(0, len(ids), size):
+        deliver_batch.delay(ids[i:i + size])
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def deliver_batch(ids: list[int]) -> int:
+    return deliver(ids)
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """The safety net: whatever a lost task or a killed worker left is sent from here."""
+    return sweep()
+
+
+# A refused or unreachable on-call channel raises, so Celery retries with backoff (5 s to
+# ~80 s, jittered); the outbox row remembers who was told, and the sweep takes over after.
+_ALERT_RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True,
+                "max_retries": 5}
+
+
+@shared_task(**_ALERT_RETRY)
+def send_oncall_alert(event_id: str) -> int:
+    """Send an on-call alert queued in the outbox (statuspage.notify.queue_oncall_alert)."""
+    from statuspage.notify import send_queued_alert
+
+    return send_queued_alert(event_id)
+
+
+@shared_task(bind=True, **_ALERT_RETRY)
+def alert_oncall(self, incident_id: str, probe_key: str) -> int:
+    """For callers that queue the alert themselves (lost if the broker is down: prefer
+    queue_oncall_alert). Its retries share one outbox row: the task id names it."""
+    from statuspage.notify import queue_oncall_alert, send_queued_alert
+
+    event_id = f"oncall_{self.request.id.replace('-', '')}"[:40] if self.request.id else None
+    return send_queued_alert(queue_oncall_alert(incident_id, probe_key, event_id, enqueue=False))
