@@ -4,7 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-servers test-soak bench soak clean messages screenshots
+# Lint first: the layers (import-linter, .importlinter) and ruff (ruff.toml), in seconds.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+.PHONY: run lint test test-sqlite test-servers test-soak bench soak clean messages screenshots
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +25,7 @@ run: $(STAMP)
 # passes run side by side: they share no database, cache, broker or folder, and mostly wait
 # on the processes they start. Then the short soak, alone: it measures lateness under load.
 test: $(STAMP)
+	@$(MAKE) --no-print-directory lint
 	@bash scripts/test-deps.sh
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	   $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-servers; \

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
 
+from statuspage.api import types
+
 ERROR = {
     "type": "object",
     "description": "`detail` for a request-level error; otherwise a list of messages per field "
@@ -70,8 +72,6 @@ def add_public_v2(result, generator, request, public):
     """POSTPROCESSING_HOOKS entry: the /api/v2/* paths, public (no security), typed."""
     from drf_spectacular.settings import spectacular_settings
     from rest_framework.views import APIView
-
-    from statuspage.api import types
 
     auto = AutoSchema()
     auto.view = APIView()  # the shapes' context only: no real view serves /api/v2/

@@ -9,7 +9,9 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage.api import types
+from statuspage.delivery_tasks import deliver_batch
 from statuspage.models import AuditLog, Component, WebhookSubscriber
+from statuspage.webhooks.dispatch import send_test_event
 from statuspage.webhooks.ssrf import BlockedAddress, check_url
 
 
@@ -89,9 +91,6 @@ def webhook_deliveries(request, webhook_id: str):
 @extend_schema(request=None, responses={202: types.QueuedTestEventShape}, summary="Send a signed test event now")
 @api_view(["POST"])
 def webhook_test(request, webhook_id: str):
-    from statuspage.delivery_tasks import deliver_batch
-    from statuspage.webhooks.dispatch import send_test_event
-
     target = get_object_or_404(WebhookSubscriber, pk=webhook_id)
     delivery = send_test_event(target)
     AuditLog.record(actor=request.user, via="api", action="send_test_event", obj=target, summary=target.url)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-
+from probes.config import apply_probes
+from statuspage.config import notices
 from statuspage.config.schema import Config
-from statuspage.models import AuditLog, Component, ComponentGroup, OfficialChannel, PageSettings
+from statuspage.models import (
+    AuditLog,
+    Component,
+    ComponentGroup,
+    OfficialChannel,
+    PageSettings,
+)
 from statuspage.services.changes import change
 
 
@@ -23,12 +30,8 @@ def apply_config(config: Config, *, prune: bool = False, dry_run: bool = False, 
             if config.components is not None:
                 _apply_components(config, prune, changes)
             if config.probes is not None:
-                from probes.config import apply_probes
-
                 apply_probes(config.probes, prune=prune, changes=changes)
             if config.notices_sent_in_error is not None:
-                from statuspage.config import notices
-
                 notices.apply(config.notices_sent_in_error, prune=prune, changes=changes)
             if changes and not dry_run:
                 page = PageSettings.load()

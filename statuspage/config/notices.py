@@ -18,7 +18,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from statuspage.config import schema
+from statuspage.config.fields import (
+    KEY_RE,
+    Errors,
+    refuse_unknown,
+    text_field,
+    translations_field,
+)
 from statuspage.models import Incident, NoticeSentInError
 from statuspage.models.notices import no_personal_data
 
@@ -26,7 +32,7 @@ SECTION = "notices_sent_in_error"
 NOTICE_KEYS = {"key", "probe", "wording", "what_to_do", "channels", "people", "translations"}
 
 
-def validate(raw: Any, probe_keys: set[str] | None, errors: schema.Errors) -> list[dict]:
+def validate(raw: Any, probe_keys: set[str] | None, errors: Errors) -> list[dict]:
     """`probe_keys`: the probes the document defines (None: it has no probes section)."""
     if not isinstance(raw, list):
         errors.append((SECTION, "must be a list"))
@@ -37,10 +43,10 @@ def validate(raw: Any, probe_keys: set[str] | None, errors: schema.Errors) -> li
         if not isinstance(item, dict):
             errors.append((where, "must be a mapping"))
             continue
-        schema._unknown(item, NOTICE_KEYS, where, errors)
-        notice = {name: schema._string(item, name, where, errors, required=True)
+        refuse_unknown(item, NOTICE_KEYS, where, errors)
+        notice = {name: text_field(item, name, where, errors, required=True)
                   for name in ("key", "probe", "wording", "what_to_do")}
-        if notice["key"] and not schema.KEY_RE.match(notice["key"]):
+        if notice["key"] and not KEY_RE.match(notice["key"]):
             errors.append((f"{where}.key", "use lower-case letters, digits, - and _ (at most 64)"))
         elif notice["key"] in seen:
             errors.append((f"{where}.key", f"'{notice['key']}' is used twice"))
@@ -54,7 +60,7 @@ def validate(raw: Any, probe_keys: set[str] | None, errors: schema.Errors) -> li
         if notice["people"] is not None and (isinstance(notice["people"], bool) or
                                              not isinstance(notice["people"], int) or notice["people"] < 0):
             errors.append((f"{where}.people", "must be a whole number of people, 0 or more"))
-        notice["translations"] = schema._translations(item, where, errors, {"wording", "what_to_do"})
+        notice["translations"] = translations_field(item, where, errors, {"wording", "what_to_do"})
         texts = [(f"{where}.wording", notice["wording"])] + [
             (f"{where}.translations.{lang}.wording", t.get("wording", ""))
             for lang, t in notice["translations"].items()]

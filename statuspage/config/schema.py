@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.text import slugify
 
+from probes.spec import validate_probe
 from statuspage import translations
+from statuspage.config import notices
+from statuspage.config.fields import (
+    KEY_RE,
+    Errors,
+    bool_field,
+    refuse_unknown,
+    text_field,
+    translations_field,
+    url_field,
+)
 from statuspage.i18n import time_zones_problems
 
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "$" would let a trailing newline in
 LANGUAGE_CODES = translations.LANGUAGE_CODES
 TOP_KEYS = {"page", "components", "groups", "probes", "notices_sent_in_error"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "time_zones",
@@ -29,7 +37,6 @@ CHANNEL_KEYS = {"name", "value", "url", "translations"}
 GROUP_KEYS = {"name", "description", "translations"}
 COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
 
-Errors = list[tuple[str, str]]
 # PostgreSQL stores neither a NUL nor an unpaired surrogate, in text or in JSON.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _MAX_NODES = 100_000
@@ -68,8 +75,6 @@ def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Con
     if "probes" in doc:
         config.probes = _probes(doc["probes"], known, errors)
     if "notices_sent_in_error" in doc:
-        from statuspage.config import notices
-
         probe_keys = {p.get("key") for p in doc["probes"] if isinstance(p, dict)} \
             if isinstance(doc.get("probes"), list) else None
         config.notices_sent_in_error = notices.validate(doc["notices_sent_in_error"], probe_keys, errors)
@@ -102,84 +107,21 @@ def _unstorable_text(doc: Any, errors: Errors, limit: int = 20) -> None:
                 stack.append((child, where))
 
 
-def _unknown(raw: dict, allowed: set[str], path: str, errors: Errors) -> None:
-    for key in raw:
-        if key not in allowed:
-            errors.append((f"{path}.{key}", f"unknown field; expected one of {', '.join(sorted(allowed))}"))
-
-
-def _string(raw: dict, key: str, path: str, errors: Errors, required: bool = False, max_len: int = 2000) -> str:
-    value = raw.get(key)
-    if value is None:
-        if required:
-            errors.append((f"{path}.{key}", "is required"))
-        return ""
-    if not isinstance(value, str):
-        errors.append((f"{path}.{key}", f"must be a string, not {type(value).__name__}"))
-        return ""
-    if len(value) > max_len:
-        errors.append((f"{path}.{key}", f"is longer than {max_len} characters"))
-    return value
-
-
-def _url(raw: dict, key: str, path: str, errors: Errors) -> str:
-    """An absolute http(s) URL, with no space or control character anywhere: it goes into
-    every email's List-Unsubscribe header, where a newline would start a header of its own."""
-    value = _string(raw, key, path, errors)
-    if value and (problem := _url_problem(value)):
-        errors.append((f"{path}.{key}", f"{value[:100]!r} is not an absolute http(s) URL: {problem}"))
-        return ""
-    return value
-
-
-def _url_problem(value: str) -> str | None:
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
-        return "it contains a space or control character"
-    try:
-        parts = urlsplit(value)
-        parts.port  # raises ValueError on a bad port
-    except ValueError as exc:
-        return str(exc)
-    if parts.scheme not in ("http", "https"):
-        return "it must start with http:// or https://"
-    if not parts.hostname:
-        return "it has no host name"
-    return None
-
-
-def _bool(raw: dict, key: str, path: str, errors: Errors, default: bool) -> bool:
-    value = raw.get(key, default)
-    if not isinstance(value, bool):
-        errors.append((f"{path}.{key}", "must be true or false"))
-        return default
-    return value
-
-
-def _translations(raw: dict, path: str, errors: Errors, fields: set[str]) -> dict:
-    value = raw.get("translations", {})
-    found = translations.problems(value, fields)
-    errors.extend((f"{path}.translations" + (f".{lang}" if lang else ""), message) for lang, message in found)
-    if not isinstance(value, dict):
-        return {}
-    wrong = {lang for lang, _ in found}
-    return {lang: texts for lang, texts in value.items() if lang not in wrong}
-
-
 def _page(raw: Any, errors: Errors) -> dict | None:
     if not isinstance(raw, dict):
         errors.append(("page", "must be a mapping"))
         return None
-    _unknown(raw, PAGE_KEYS, "page", errors)
+    refuse_unknown(raw, PAGE_KEYS, "page", errors)
     page = {
-        "name": _string(raw, "name", "page", errors, required=True, max_len=200),
-        "url": _url(raw, "url", "page", errors),
-        "notice": _string(raw, "notice", "page", errors),
-        "time_zone": _string(raw, "time_zone", "page", errors) or "UTC",
+        "name": text_field(raw, "name", "page", errors, required=True, max_len=200),
+        "url": url_field(raw, "url", "page", errors),
+        "notice": text_field(raw, "notice", "page", errors),
+        "time_zone": text_field(raw, "time_zone", "page", errors) or "UTC",
         "languages": [],
         "time_zones": _time_zones(raw.get("time_zones", {}), errors),
-        "text_language": _string(raw, "text_language", "page", errors),
+        "text_language": text_field(raw, "text_language", "page", errors),
         "channels": [],
-        "translations": _translations(raw, "page", errors, {"name", "notice"}),
+        "translations": translations_field(raw, "page", errors, {"name", "notice"}),
     }
     if page["time_zone"] not in zoneinfo.available_timezones():
         errors.append(("page.time_zone", f"unknown time zone '{page['time_zone']}' (e.g. Europe/Kyiv)"))
@@ -205,11 +147,11 @@ def _page(raw: Any, errors: Errors) -> dict | None:
         if not isinstance(ch, dict):
             errors.append((where, "must be a mapping with name, value and url"))
             continue
-        _unknown(ch, CHANNEL_KEYS, where, errors)
-        channel = {"name": _string(ch, "name", where, errors, required=True, max_len=200),
-                   "value": _string(ch, "value", where, errors, max_len=200),
-                   "url": _url(ch, "url", where, errors),
-                   "translations": _translations(ch, where, errors, {"name"})}
+        refuse_unknown(ch, CHANNEL_KEYS, where, errors)
+        channel = {"name": text_field(ch, "name", where, errors, required=True, max_len=200),
+                   "value": text_field(ch, "value", where, errors, max_len=200),
+                   "url": url_field(ch, "url", where, errors),
+                   "translations": translations_field(ch, where, errors, {"name"})}
         if not channel["value"] and not channel["url"]:
             errors.append((where, "needs a value or a url"))
         page["channels"].append(channel)
@@ -242,7 +184,7 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
         if not isinstance(item, dict):
             errors.append((where, "must be a mapping with key and name"))
             continue
-        _unknown(item, COMPONENT_KEYS, where, errors)
+        refuse_unknown(item, COMPONENT_KEYS, where, errors)
         key = item.get("key")
         if not isinstance(key, str) or not KEY_RE.match(key):
             errors.append((f"{where}.key", "is required: lowercase letters, digits, - and _ (max 64)"))
@@ -250,7 +192,7 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
             errors.append((f"{where}.key", f"duplicate key '{key}'"))
         else:
             seen.add(key)
-        group_name = _string(item, "group", where, errors, max_len=200)
+        group_name = text_field(item, "group", where, errors, max_len=200)
         if group_name and group_name not in groups:
             # A group stands where its first component is: positions of groups and of
             # ungrouped components share one scale, the file's order.
@@ -259,13 +201,13 @@ def _components(raw: Any, errors: Errors) -> tuple[list[dict], list[dict]]:
             _one_name_per_group_key(groups[group_name], f"{where}.group", named, errors)
         components.append({
             "key": key if isinstance(key, str) else "",
-            "name": _string(item, "name", where, errors, required=True, max_len=200),
-            "description": _string(item, "description", where, errors),
+            "name": text_field(item, "name", where, errors, required=True, max_len=200),
+            "description": text_field(item, "description", where, errors),
             "group": groups[group_name]["key"] if group_name else None,
             "position": i,
-            "only_show_if_degraded": _bool(item, "only_show_if_degraded", where, errors, False),
-            "showcase": _bool(item, "showcase", where, errors, True),
-            "translations": _translations(item, where, errors, {"name", "description"}),
+            "only_show_if_degraded": bool_field(item, "only_show_if_degraded", where, errors, False),
+            "showcase": bool_field(item, "showcase", where, errors, True),
+            "translations": translations_field(item, where, errors, {"name", "description"}),
         })
     if seen & {g["key"] for g in groups.values()}:
         clash = sorted(seen & {g["key"] for g in groups.values()})
@@ -295,19 +237,17 @@ def _group_texts(raw: Any, groups: list[dict], errors: Errors) -> None:
         if not isinstance(item, dict):
             errors.append((where, "must be a mapping with name, description and translations"))
             continue
-        _unknown(item, GROUP_KEYS, where, errors)
-        name = _string(item, "name", where, errors, required=True, max_len=200)
+        refuse_unknown(item, GROUP_KEYS, where, errors)
+        name = text_field(item, "name", where, errors, required=True, max_len=200)
         if name and name not in by_name:
             errors.append((f"{where}.name", f"no component is in a group named '{name}'"))
             continue
         if name:
-            by_name[name]["description"] = _string(item, "description", where, errors)
-            by_name[name]["translations"] = _translations(item, where, errors, {"name", "description"})
+            by_name[name]["description"] = text_field(item, "description", where, errors)
+            by_name[name]["translations"] = translations_field(item, where, errors, {"name", "description"})
 
 
 def _probes(raw: Any, component_keys: set[str], errors: Errors) -> list[dict]:
-    from probes.spec import validate_probe
-
     if not isinstance(raw, list):
         errors.append(("probes", "must be a list"))
         return []

@@ -26,6 +26,8 @@ import django
 from django.conf import settings
 from django.core.cache import cache
 
+from statuspage import models as m
+
 KNOWN_KEY = "public:render:inputs"  # {snapshot key: (digest, version its entry is stored under)}
 
 _COMPONENT_PATH = re.compile(r"/components/([^/?]+)/(history\.rss|history\.atom|badge\.svg)")
@@ -59,8 +61,6 @@ class Inputs:
     """The digests of one reading of the state (a handful of queries, no rendering)."""
 
     def __init__(self) -> None:
-        from statuspage import models as m
-
         # What every page shows around its content: the page, its channels, the groups.
         self.common = _digest(code_token(), _rows(m.PageSettings.objects.all()), _rows(m.OfficialChannel.objects.all()),
                               _rows(m.ComponentGroup.objects.all()))

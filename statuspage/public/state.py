@@ -13,6 +13,7 @@ from functools import cached_property
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from probes.freshness import check
 from statuspage.models import (
     AffectedComponent,
     Component,
@@ -93,8 +94,6 @@ class PublicState:
     def checks_delayed_since(self) -> datetime | None:
         """When automatic checks stopped being on time (None: they are), so that green is
         never read as verified when nothing verified it (probes.freshness)."""
-        from probes.freshness import check  # the probe domain sits above the status domain
-
         return check().since
 
     @property

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from statuspage.models import IncidentUpdate, NoticeSentInError
+from statuspage.public import version as public_version
 from statuspage.verification.codes import code_for
 from statuspage.verification.matching import Candidate, Index, normalize
 
@@ -95,8 +96,6 @@ def build_texts() -> tuple[Index, Index]:
 
 
 def current() -> Register:
-    from statuspage.public import version as public_version
-
     version = public_version.current()
     with _lock:
         if _current and _current[0].version == version:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from statuspage.counters import bump, counter_key
 from statuspage.login_throttle import client_ip
 from statuspage.models import Incident, IncidentUpdate, NoticeSentInError, PageSettings
+from statuspage.public import version as public_version
 from statuspage.verification import codes, keys, register
 from statuspage.views.cached import mark_public
 from statuspage.views.embeds import channels_ident, official_channels
@@ -66,8 +67,6 @@ def _answer_cache_key(request, code: str) -> str | None:
     """A code's answer is the same for every reader of one language until the next public
     change: kept per public version, so the common answers (the links beside statements)
     cost no query. GET only (a POST's page links differ), and not for another `?tz=`."""
-    from statuspage.public import version as public_version
-
     if request.method != "GET" or "tz" in request.GET:
         return None
     return f"verify:answer:{public_version.current()}:{get_language()}:{code}"

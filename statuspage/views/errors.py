@@ -4,6 +4,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views import defaults
 
+from statuspage.views.public import not_found
+
 
 def _api(request) -> bool:
     return request.path.startswith("/api/")
@@ -26,8 +28,6 @@ def permission_denied(request, exception):
 def page_not_found(request, exception):
     if _api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
-    from statuspage.views.public import not_found
-
     return not_found(request, exception)  # in the reader's language, with the official channels
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from statuspage.models import OutboxEvent
 from statuspage.models.events import STATUSPAGE_ONLY
+from statuspage.public.v2 import ts
 
 # The fields of a component in Statuspage's webhooks (fewer than in its v2 API).
 WEBHOOK_COMPONENT = ("status", "name", "created_at", "updated_at", "position", "description", "showcase", "id",
@@ -17,16 +18,12 @@ WEBHOOK_UPDATE_EXTRA = {"wants_twitter_update": False, "twitter_updated_at": Non
 
 
 def standard(event: OutboxEvent) -> bytes:
-    from statuspage.public.v2 import ts
-
     data = {k: v for k, v in event.data.items() if k != STATUSPAGE_ONLY}
     return _dump({"type": event.type, "timestamp": ts(event.created_at), "data": data})
 
 
 def statuspage(event: OutboxEvent) -> bytes:
     """Statuspage's webhook payloads, for receivers built for it (chat integrations)."""
-    from statuspage.public.v2 import ts
-
     data = event.data
     page = data["page"]
     # Absolute, as Statuspage's; events stored before page.url was always absolute have "".
