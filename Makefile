@@ -4,11 +4,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# Lint first: the layers (import-linter, .importlinter) and ruff (ruff.toml), in seconds.
-lint: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
-
 .PHONY: run lint test test-sqlite test-servers test-soak bench soak clean messages screenshots
 
 $(STAMP): requirements.txt
@@ -31,6 +26,11 @@ test: $(STAMP)
 	   $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-servers; \
 	 else echo "TEST_DATABASE_URL not set: no PostgreSQL/Redis pass"; $(MAKE) --no-print-directory test-sqlite; fi
 	@$(MAKE) --no-print-directory test-soak
+
+# The layers (import-linter, .importlinter) and ruff (ruff.toml), in seconds: first in `make test`.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL STATUSPAGE_VAR_DIR=$(CURDIR)/var/test-sqlite \
