@@ -4,14 +4,13 @@ requests end at nginx, and the app gets each request whole, at once."""
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from contextlib import closing
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
+from tests.loopback import Loopback, Reply
 from tests.nginx import free_port, nginx
 from tests.processes import ROOT
 
@@ -19,45 +18,19 @@ pytestmark = pytest.mark.pure
 TIMEOUT_S = 2  # the conf's 10 s header and body timeouts, shortened for the test
 
 
-class App(BaseHTTPRequestHandler):
-    """Stands in for the app: notes each request it gets, with when its body was all in."""
-
-    protocol_version = "HTTP/1.1"
-    seen: list[tuple[str, str, bytes, float]] = []
-
-    def do_GET(self):
-        self._answer(b"")
-
-    def do_POST(self):
-        self._answer(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-
-    def _answer(self, body: bytes):
-        App.seen.append((self.command, self.path, body, time.monotonic()))
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def front(tmp_path):
-    App.seen = []
-    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
-    port = free_port()
-    conf = (ROOT / "docs" / "nginx-front.conf").read_text()
-    conf = (conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
-            .replace("127.0.0.1:8000", f"127.0.0.1:{app.server_port}")
-            .replace("client_header_timeout 10s;", f"client_header_timeout {TIMEOUT_S}s;")
-            .replace("client_body_timeout 10s;", f"client_body_timeout {TIMEOUT_S}s;"))
-    try:
+    """nginx with the production front conf before a stand-in app that answers "ok" and notes
+    each request it gets, with when its body was all in; yields (port, base URL, the app)."""
+    with Loopback(lambda request: Reply(200, b"ok")) as app:
+        port = free_port()
+        conf = (ROOT / "docs" / "nginx-front.conf").read_text()
+        conf = (conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+                .replace("127.0.0.1:8000", f"127.0.0.1:{app.port}")
+                .replace("client_header_timeout 10s;", f"client_header_timeout {TIMEOUT_S}s;")
+                .replace("client_body_timeout 10s;", f"client_body_timeout {TIMEOUT_S}s;"))
         with nginx(conf, port, tmp_path) as base:
-            yield port, base
-    finally:
-        app.shutdown()
+            yield port, base, app
 
 
 def send(port: int, head: str, body: bytes = b"") -> socket.socket:
@@ -80,21 +53,21 @@ def post_head(path: str, length: int, content_type: str = "application/x-www-for
 
 
 def test_a_body_that_stops_arriving_gets_408_from_nginx_and_never_reaches_the_app(front):
-    port, _ = front
+    port, _, app = front
     with closing(send(port, post_head("/subscribe/email", 100), b"email=")) as sock:
         assert status_of(sock) in (408, 0)  # nginx answers 408, or just closes
-    assert App.seen == []
+    assert app.requests == []
 
 
 def test_headers_that_stop_arriving_are_cut_off_by_nginx(front):
-    port, _ = front
+    port, _, app = front
     with closing(send(port, "GET / HTTP/1.1\r\nHost: status.example.org\r\n")) as sock:
         assert status_of(sock) in (408, 0)
-    assert App.seen == []
+    assert app.requests == []
 
 
 def test_a_trickled_body_reaches_the_app_only_once_it_is_all_in(front):
-    port, _ = front
+    port, _, app = front
     body = b"email=olena%40example.org"
     with closing(send(port, post_head("/subscribe/email", len(body)))) as sock:
         for i in range(0, len(body), 5):
@@ -102,9 +75,9 @@ def test_a_trickled_body_reaches_the_app_only_once_it_is_all_in(front):
             last_sending = time.monotonic()
             sock.sendall(body[i:i + 5])
         assert status_of(sock) == 200
-    [(method, path, received, arrived)] = App.seen
-    assert (method, path, received) == ("POST", "/subscribe/email", body)
-    assert arrived >= last_sending  # the app got nothing before the last bytes: no app thread waited
+    [request] = app.requests
+    assert (request.method, request.path, request.body) == ("POST", "/subscribe/email", body)
+    assert request.at >= last_sending  # the app got nothing before the last bytes: no app thread waited
 
 
 @pytest.mark.parametrize("path, length, content_type, status", [
@@ -114,13 +87,13 @@ def test_a_trickled_body_reaches_the_app_only_once_it_is_all_in(front):
     ("/subscribe/email", 100, "multipart/form-data; boundary=x", 415),
 ])
 def test_an_oversized_or_file_body_is_refused_by_nginx(front, path, length, content_type, status):
-    port, _ = front
+    port, _, app = front
     with closing(send(port, post_head(path, length, content_type), b"x" * min(length, 100))) as sock:
         assert status_of(sock) == status
-    assert App.seen == []
+    assert app.requests == []
 
 
 def test_an_ordinary_read_passes_through(front):
-    _, base = front
+    _, base, app = front
     assert httpx.get(base + "/api/v2/status.json").text == "ok"
-    assert App.seen[0][:2] == ("GET", "/api/v2/status.json")
+    assert (app.requests[0].method, app.requests[0].path) == ("GET", "/api/v2/status.json")

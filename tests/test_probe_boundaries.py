@@ -5,9 +5,7 @@ targets pass the webhooks' SSRF guard (PROBE_ALLOWED_NETWORKS)."""
 import ipaddress
 import subprocess
 import sys
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
@@ -17,56 +15,27 @@ from probes.models import Probe, ProbeRun, RegionState
 from probes.tasks import probe_env, run_probe_batch
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
+from tests.loopback import Answer, Loopback, Reply
 from tests.processes import ROOT
 
 pytestmark = pytest.mark.django_db
 
 
-class Receiver(ThreadingHTTPServer):
-    """A loopback HTTP server that records each request's path and answers with `body`,
-    or redirects to `redirect` when set."""
-
-    daemon_threads = True
-
-    def __init__(self, host="127.0.0.1", redirect=None, body=b"internal-only: db password hunter2"):
-        self.paths: list[str] = []
-        self.redirect, self.body = redirect, body
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(handler):
-                self.paths.append(handler.path)
-                if self.redirect:
-                    handler.send_response(302)
-                    handler.send_header("Location", self.redirect)
-                    handler.send_header("Content-Length", "0")
-                    handler.end_headers()
-                    return
-                handler.send_response(200)
-                handler.send_header("Content-Length", str(len(self.body)))
-                handler.end_headers()
-                handler.wfile.write(self.body)
-
-            def log_message(handler, *args):
-                pass
-
-        super().__init__((host, 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self):
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def close(self):
-        self.shutdown()
-        self.server_close()
+def internal(redirect: str | None = None) -> Answer:
+    """An internal service's answer (a secret in its body), or a redirect to `redirect`."""
+    if redirect:
+        return lambda request: Reply(302, b"", {"Location": redirect})
+    return lambda request: Reply(200, b"internal-only: db password hunter2")
 
 
 @pytest.fixture
 def receiver():
-    server = Receiver()
-    yield server
-    server.close()
+    with Loopback(internal()) as server:
+        yield server
+
+
+def paths(server: Loopback) -> list[str]:
+    return [request.path for request in server.requests]
 
 
 def probe_doc(page_config, url, **request):
@@ -145,7 +114,7 @@ def test_a_stored_probe_cannot_read_an_unlisted_variable_of_the_worker(page, rec
     run = run_once(probe)
 
     assert "SECRET_KEY" not in probe_env()
-    assert receiver.paths == []  # the request was never sent
+    assert paths(receiver) == []  # the request was never sent
     assert not run.ok and "environment variable SECRET_KEY is not set" in run.message
 
 
@@ -154,7 +123,7 @@ def test_a_probe_is_refused_a_loopback_target_and_returns_none_of_its_body(page,
 
     run = run_once(probe)
 
-    assert receiver.paths == []
+    assert paths(receiver) == []
     assert not run.ok and run.failure_class == "connect"
     assert "loopback" in run.message and "PROBE_ALLOWED_NETWORKS" in run.message
     assert "hunter2" not in str(run.detail)
@@ -175,19 +144,15 @@ def test_an_allowed_network_is_reached(page, receiver, settings):
 
     run = run_once(probe)
 
-    assert run.ok and receiver.paths == ["/health"]
+    assert run.ok and paths(receiver) == ["/health"]
 
 
 def test_a_probe_does_not_follow_a_redirect_to_a_refused_address(page, settings):
-    inside = Receiver(host="127.0.0.2")
-    front = Receiver(redirect=inside.url + "/internal")
     settings.PROBE_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.1/32")]  # not 127.0.0.2
-    try:
+    with Loopback(internal(), host="127.0.0.2") as inside, \
+            Loopback(internal(redirect=inside.url + "/internal")) as front:
         probe = stored_probe(page, front.url + "/start", follow_redirects=True)
         run = run_once(probe)
-    finally:
-        inside.close()
-        front.close()
 
-    assert front.paths == ["/start"] and inside.paths == []
+    assert paths(front) == ["/start"] and paths(inside) == []
     assert not run.ok and "127.0.0.2" in run.message and "hunter2" not in str(run.detail)

@@ -7,9 +7,7 @@ emails and webhooks must carry neither.
 
 import ipaddress
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from statuspage.models import EmailSubscriber, Incident, OutboxEvent, WebhookSub
 from statuspage.notify import send_queued_alert
 from statuspage.public.registry import PAGE_PATHS
 from statuspage.public.render import public_paths, render_all
+from tests.loopback import Loopback, Reply, Request
 from tests.test_subscribers import deliver_all
 from tests.webhooks.receiver import Receiver
 
@@ -36,41 +35,18 @@ STEP_NAME = "the account still belongs to its owner"
 LANGS = ("uk", "uz", "uz-latn", "ru", "en")
 
 
-class WrongTarget:
-    """A loopback service that answers with a stranger's passport and a false notice, on
-    /me (JSON), /notice (text) and /login (a 503 whose body repeats both)."""
-
-    def __init__(self):
-        body = json.dumps({"owner": {"passport": PASSPORT}, "notice": FALSE_SENTENCE}).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                status = 503 if self.path == "/login" else 200
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def wrong_answer(request: Request) -> Reply:
+    """A service that answers with a stranger's passport and a false notice, on /me (JSON),
+    /notice (text) and /login (a 503 whose body repeats both)."""
+    return Reply(503 if request.path == "/login" else 200, {"owner": {"passport": PASSPORT}, "notice": FALSE_SENTENCE})
 
 
 @pytest.fixture
 def target(settings):
     settings.WEBHOOK_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]
     settings.PROBE_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8")]  # where a guard reads it
-    server = WrongTarget()
-    yield server
-    server.close()
+    with Loopback(wrong_answer) as server:
+        yield server
 
 
 @pytest.fixture

@@ -4,20 +4,18 @@
 import functools
 import gzip
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
-
 import brotli
+import httpx
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
 from statuspage.public.render import render_all
-from tests.nginx import free_port, nginx
 from statuspage.services.incidents import do_open_incident
+from tests.loopback import Loopback, Reply, Request
+from tests.nginx import free_port, nginx
 
 pytestmark = pytest.mark.django_db
 
@@ -65,25 +63,16 @@ def test_it_refuses_to_replace_a_real_folder(page, tmp_path):
         call_command("render_public", "--export", str(tmp_path / "public"))
 
 
-class App(BaseHTTPRequestHandler):
+APP_REPLIES: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}  # path → a response Django gave
+
+
+def app(request: Request) -> Reply:
     """Stands in for the app behind nginx: says so, and what it was asked, with private
     headers as the admin and the APIs send them; or replays a response Django gave."""
-
-    replies: dict[str, tuple[int, list[tuple[str, str]], bytes]] = {}
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        status, headers, body = self.replies.get(self.path) or (
-            200, [("Cache-Control", "private, no-store"), ("X-Frame-Options", "DENY")],
-            f"from the app: {self.path}".encode())
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+    status, headers, body = APP_REPLIES.get(request.path) or (
+        200, [("Cache-Control", "private, no-store"), ("X-Frame-Options", "DENY")],
+        f"from the app: {request.path}".encode())
+    return Reply(status, body, headers)
 
 
 def django_reply(path: str, **headers) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -107,21 +96,17 @@ def nginx_on_export(page, tmp_path):
     do_open_incident(name="SMS delays")
     export = tmp_path / "public"
     call_command("render_public", "--export", str(export), stdout=open("/dev/null", "w"))
-    App.replies = {}
-    app = ThreadingHTTPServer(("127.0.0.1", 0), App)
-    threading.Thread(target=app.serve_forever, daemon=True).start()
+    APP_REPLIES.clear()
     port = free_port()
-    conf = (ROOT / "docs" / "nginx-static-export.conf").read_text()
-    conf = (conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/statuspage/public", str(export))
-            .replace("127.0.0.1:8000", f"127.0.0.1:{app.server_port}"))
     modules = "".join(f"include {m};\n" for m in sorted(Path("/etc/nginx/modules-enabled").glob("*brotli*")))
-    if not modules:
-        conf = conf.replace("brotli_static on;", "")
-    try:
+    with Loopback(app) as stand_in:
+        conf = (ROOT / "docs" / "nginx-static-export.conf").read_text()
+        conf = (conf.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/statuspage/public", str(export))
+                .replace("127.0.0.1:8000", f"127.0.0.1:{stand_in.port}"))
+        if not modules:
+            conf = conf.replace("brotli_static on;", "")
         with nginx(conf, port, tmp_path, modules) as base:
             yield base, export
-    finally:
-        app.shutdown()
 
 
 def test_nginx_serves_the_export_in_the_readers_language_and_sends_the_rest_to_the_app(nginx_on_export):
@@ -147,17 +132,17 @@ def test_the_apps_responses_pass_through_nginx_with_the_apps_headers_only(nginx_
     base, _ = nginx_on_export
     get = functools.partial(httpx.get, trust_env=False, timeout=5)
     # The iframe snippet of docs/citizens.md: a query string, so the app answers it.
-    App.replies["/embed?lang=uz-latn"] = django_reply("/embed?lang=uz-latn")
-    App.replies["/admin/login/"] = django_reply("/admin/login/")
+    APP_REPLIES["/embed?lang=uz-latn"] = django_reply("/embed?lang=uz-latn")
+    APP_REPLIES["/admin/login/"] = django_reply("/admin/login/")
 
     embed = get(f"{base}/embed?lang=uz-latn")
-    assert embed.content == App.replies["/embed?lang=uz-latn"][2]
+    assert embed.content == APP_REPLIES["/embed?lang=uz-latn"][2]
     assert embed.headers.get("x-frame-options") is None  # frameable, as the app says
     [csp] = embed.headers.get_list("content-security-policy")
     assert policy(csp)["frame-ancestors"] == "*"
-    assert header_list(embed) == sorted((h.lower(), v) for h, v in App.replies["/embed?lang=uz-latn"][1])
+    assert header_list(embed) == sorted((h.lower(), v) for h, v in APP_REPLIES["/embed?lang=uz-latn"][1])
     login = get(f"{base}/admin/login/")
-    assert header_list(login) == sorted((h.lower(), v) for h, v in App.replies["/admin/login/"][1])
+    assert header_list(login) == sorted((h.lower(), v) for h, v in APP_REPLIES["/admin/login/"][1])
     for path in ("/admin/login/", "/api/v1/incidents/", "/subscribe/confirm/a-token", "/history?page=2"):
         response = get(f"{base}{path}")
         assert "public" not in ",".join(response.headers.get_list("cache-control")), path

@@ -7,16 +7,14 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from probes.runner import make_client
+from tests.loopback import Loopback, Reply, Request
 
 CANARY_PHONE = "+380501112233"
 CANARY_CODE = "canary-secret-8c1f0e"  # must never appear in a verdict
@@ -31,106 +29,56 @@ def _profile() -> dict:
     }
 
 
-class FakeReserve(ThreadingHTTPServer):
+class FakeReserve(Loopback):
     """A tiny stand-in for the monitored service; tests change `state` to make it misbehave."""
 
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.state: dict = {"profile": _profile(), "delay": 0.0}
-        self.seen_requests: list[dict] = []
+        super().__init__(self._answer, tls=tls)
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # clients that time out hang up mid-answer; that's the point of those tests
+    def _answer(self, request: Request) -> Reply:
+        return self._post(request) if request.method == "POST" else self._get(request)
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+    def _post(self, request: Request) -> Reply:
+        path, body = request.route, request.body
+        if path == "/api/login" and json.loads(body or b"{}") == {"phone": CANARY_PHONE, "code": CANARY_CODE}:
+            return Reply(200, {"token": TOKEN})
+        if path == "/api/cookie-login":
+            return Reply(200, {"ok": True}, {"Set-Cookie": "session=s-77; Path=/; HttpOnly"})
+        if path == "/echo":
+            return Reply(200, {"you_sent": body.decode()})
+        return Reply(401, {"error": "wrong phone or code"})
 
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: FakeReserve
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _reply(self, status: int, body: object, headers: dict | None = None) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json" if not isinstance(body, bytes) else "text/plain; charset=utf-8")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _record(self) -> tuple[str, dict, bytes]:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        self.server.seen_requests.append(
-            {"method": self.command, "path": parts.path, "headers": dict(self.headers), "body": body}
-        )
-        return parts.path, parse_qs(parts.query), body
-
-    def do_POST(self) -> None:
-        path, _, body = self._record()
-        data = json.loads(body or b"{}")
-        if path == "/api/login" and data == {"phone": CANARY_PHONE, "code": CANARY_CODE}:
-            self._reply(200, {"token": TOKEN})
-        elif path == "/api/cookie-login":
-            self._reply(200, {"ok": True}, {"Set-Cookie": "session=s-77; Path=/; HttpOnly"})
-        elif path == "/echo":
-            self._reply(200, {"you_sent": body.decode()})
-        else:
-            self._reply(401, {"error": "wrong phone or code"})
-
-    def do_GET(self) -> None:
-        path, query, _ = self._record()
-        if self.server.state["delay"] and path == "/slow":
-            time.sleep(self.server.state["delay"])
+    def _get(self, request: Request) -> Reply:
+        path, query, headers = request.route, request.query, request.headers
+        if self.state["delay"] and path == "/slow":
+            time.sleep(self.state["delay"])
         if path == "/api/profile":
-            if self.headers.get("Authorization") == f"Bearer {TOKEN}":
-                self._reply(200, self.server.state["profile"])
-            else:
-                self._reply(401, {"error": "no session"})
-        elif path == "/api/cookie-profile":
-            ok = "session=s-77" in (self.headers.get("Cookie") or "")
-            self._reply(200 if ok else 401, {"session": ok})
-        elif path in ("/slow", "/api/health"):
-            self._reply(200, {"ok": True})
-        elif path.startswith("/status/"):
-            self._reply(int(path.rsplit("/", 1)[1]), {"error": "as requested"})
-        elif path == "/redirect":
-            target = query.get("to", ["/api/health"])[0]
-            self._reply(302, b"", {"Location": target})
-        elif path == "/echo":
-            self._reply(200, {"query": query, "authorization": self.headers.get("Authorization")})
-        elif path == "/text":
-            self._reply(200, b"Deferment until the end of martial law has been granted.")
-        elif path == "/evil":  # feeds a backtracking-prone pattern its worst case
-            self._reply(200, b"a" * 40 + b"!")
-        else:
-            self._reply(404, {"error": "not found"})
-
-
-def _serve(server: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+            if headers.get("authorization") == f"Bearer {TOKEN}":
+                return Reply(200, self.state["profile"])
+            return Reply(401, {"error": "no session"})
+        if path == "/api/cookie-profile":
+            ok = "session=s-77" in (headers.get("cookie") or "")
+            return Reply(200 if ok else 401, {"session": ok})
+        if path in ("/slow", "/api/health"):
+            return Reply(200, {"ok": True})
+        if path.startswith("/status/"):
+            return Reply(int(path.rsplit("/", 1)[1]), {"error": "as requested"})
+        if path == "/redirect":
+            return Reply(302, "", {"Location": query.get("to", ["/api/health"])[0]})
+        if path == "/echo":
+            return Reply(200, {"query": query, "authorization": headers.get("authorization")})
+        if path == "/text":
+            return Reply(200, "Deferment until the end of martial law has been granted.")
+        if path == "/evil":  # feeds a backtracking-prone pattern its worst case
+            return Reply(200, "a" * 40 + "!")
+        return Reply(404, {"error": "not found"})
 
 
 @pytest.fixture
 def target() -> Iterator[FakeReserve]:
-    yield from _serve(FakeReserve())  # type: ignore[misc]
+    with FakeReserve() as server:
+        yield server
 
 
 @pytest.fixture
@@ -158,8 +106,7 @@ def self_signed_target(tmp_path: Path) -> Iterator[FakeReserve]:
          "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )
-    server = FakeReserve()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    yield from _serve(server)  # type: ignore[misc]
+    with FakeReserve(tls=context) as server:
+        yield server

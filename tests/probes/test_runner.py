@@ -58,9 +58,9 @@ def test_it_passes_a_login_and_profile_probe_using_the_token_saved_in_step_one(t
     assert verdict.failure_class is None
     assert [(s["name"], s["status_code"]) for s in verdict.steps] == [
         ("login", 200), ("profile shows the canary's true data", 200)]
-    profile_request = target.seen_requests[-1]
-    assert profile_request["headers"]["Authorization"] == f"Bearer {TOKEN}"
-    assert json.loads(target.seen_requests[0]["body"]) == {"phone": CANARY_PHONE, "code": CANARY_CODE}
+    profile_request = target.requests[-1]
+    assert profile_request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(target.requests[0].body) == {"phone": CANARY_PHONE, "code": CANARY_CODE}
 
 
 def test_it_reports_wrong_deferral_as_assertion(target, client):
@@ -133,7 +133,7 @@ def test_it_reports_https_to_a_plain_http_port_as_tls(target, client):
 
 
 def test_it_reports_an_untrusted_certificate_as_tls(self_signed_target, client):
-    step = {"name": "health", "request": {"url": f"https://127.0.0.1:{self_signed_target.server_address[1]}/api/health"}}
+    step = {"name": "health", "request": {"url": f"https://127.0.0.1:{self_signed_target.port}/api/health"}}
     verdict = run_probe(make_probe(step), {}, client)
     assert_failed(verdict, "tls", 0)
     assert "CERTIFICATE_VERIFY_FAILED" in verdict.seen
@@ -182,7 +182,7 @@ def test_it_fails_clearly_when_an_env_var_is_missing(target, client):
     verdict = run_probe(make_probe(LOGIN, PROFILE), env, client)
     assert_failed(verdict, "connect", 0)
     assert "environment variable CANARY_CODE is not set" in verdict.message
-    assert target.seen_requests == []  # nothing half-filled was sent
+    assert target.requests == []  # nothing half-filled was sent
 
 
 def test_a_known_canary_secret_never_appears_in_the_verdict(target, client):

@@ -12,7 +12,6 @@ webhook deliveries all follow from them.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shutil
@@ -24,7 +23,6 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,6 +32,7 @@ from django.db.models import Count
 from probes.models import Probe, ProbeRun, RegionState
 from probes.states import DOWN, UP, Streaks, classify, step
 from statuspage.models import AuditLog, ComponentStatusChange, Delivery, Incident, OutboxEvent
+from tests.loopback import Loopback, Reply, Request
 from tests.processes import ROOT, VENV_BIN, process_env, stop, test_database_url, wait_for
 
 INTERVAL_S = 2
@@ -66,44 +65,17 @@ def probe_config(page_config: dict, target: "Target", *, timeout: str = "1500ms"
     }]}
 
 
-class Target:
-    """A probe target that answers `status` after `delay_s` and counts what it served."""
+class Target(Loopback):
+    """A probe target that answers `status` after `delay_s`; `requests` holds what it served."""
 
     def __init__(self, status: int = 200, delay_s: float = 0.0):
         self.status, self.delay_s = status, delay_s
-        self.hits: list[float] = []  # arrival times
-        self.in_flight = 0
-        self._lock = threading.Lock()
-        target = self
+        super().__init__(self._health)
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                with target._lock:
-                    target.hits.append(time.time())
-                    target.in_flight += 1
-                try:
-                    time.sleep(target.delay_s)
-                    body = json.dumps({"ok": target.status == 200}).encode()
-                    self.send_response(target.status)
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the probe gave up (timeout, or its worker was killed)
-                finally:
-                    with target._lock:
-                        target.in_flight -= 1
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+    def _health(self, request: Request) -> Reply:
+        time.sleep(self.delay_s)
+        return Reply(self.status, {"ok": self.status == 200})
 
     def set(self, status: int | None = None, delay_s: float | None = None) -> None:
         if status is not None:
@@ -112,8 +84,7 @@ class Target:
             self.delay_s = delay_s
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.close()
 
 
 class TcpProxy:
@@ -305,7 +276,7 @@ def count(probe_key: str = "reserve-health", target: Target | None = None) -> Le
     scheduled = sorted(runs.values_list("scheduled_for", flat=True))
     ledger.gaps = [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:])]
     if target is not None:
-        ledger.target_hits = len(target.hits)
+        ledger.target_hits = len(target.requests)
         ledger.lost_runs = ledger.target_hits - ledger.runs
     r = replay(probe)
     ledger.trips, ledger.recoveries = r.trips, r.recoveries

@@ -11,8 +11,6 @@ metrics. It is in none of them.
 
 import json
 import secrets
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -27,6 +25,7 @@ from statuspage.config.schema import validate
 from statuspage.models import Delivery, Incident, OutboxEvent, WebhookSubscriber
 from statuspage.public.render import render_all
 from tests.conftest import DEMO_PROBE_ENV, token_for
+from tests.loopback import Loopback, Reply, Request
 from tests.processes import celery_process, wait_for, worker_args
 from tests.webhooks.receiver import Receiver
 
@@ -42,31 +41,11 @@ def forms(secret: str) -> set[str]:
             secret.split("+")[0]}  # its distinctive part alone: a truncated or re-encoded leak counts too
 
 
-class Echo:
+def echo_back(request: Request) -> Reply:
     """Refuses every request with 401 and echoes what it was sent, secrets included."""
-
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                sent = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
-                body = json.dumps({"error": "bad key", "path": self.path,
-                                   "authorization": self.headers.get("authorization"), "body": sent}).encode()
-                self.send_response(401)
-                self.send_header("content-type", "application/json")
-                self.send_header("x-echo", self.headers.get("authorization", ""))
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+    return Reply(401, {"error": "bad key", "path": request.path, "authorization": request.headers.get("authorization"),
+                       "body": request.body.decode()},
+                 {"content-type": "application/json", "x-echo": request.headers.get("authorization", "")})
 
 
 def config(page_config, echo):
@@ -94,7 +73,7 @@ def leaks(where: str, text: str) -> list[str]:
 def test_a_probe_secret_is_in_no_database_row_log_page_api_answer_or_webhook(page_config, oncall_user, tmp_path,
                                                                               settings):
     settings.PROBE_ENV_ALLOW = [*DEMO_PROBE_ENV, "CANARY_KEY"]  # the workers get the same list
-    echo = Echo()
+    echo = Loopback(echo_back).start()
     cfg, errors = validate(config(page_config, echo))
     assert errors == []
     apply_config(cfg)
@@ -108,7 +87,7 @@ def test_a_probe_secret_is_in_no_database_row_log_page_api_answer_or_webhook(pag
             wait_for(lambda: len(receiver.requests) >= 4 and not Delivery.objects.exclude(status="delivered").exists(),
                      timeout=60, what="the webhooks")
         bodies = [r.body.decode() + json.dumps(r.headers) for r in receiver.requests]
-    echo.server.shutdown()
+    echo.close()
     failed = ProbeRun.objects.filter(ok=False)
     assert {r.failure_class for r in failed} == {"http_status", "connect"}
     # The failures say what happened; the echoed body that carried the secret is withheld

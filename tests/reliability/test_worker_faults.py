@@ -41,7 +41,7 @@ def test_a_worker_killed_mid_probe_batch_records_no_run_twice_and_trips_once(pag
                          what="a recorded run, and the next one in flight")
                 recorded_before_kill = ProbeRun.objects.count()
                 stop(first, signal.SIGKILL)
-            killed_hits = len(target.hits)
+            killed_hits = len(target.requests)
             with celery_process("worker", broker, tmp_path, *worker_args("celery", "probes.default", "render", "webhooks", name="second"),
                                 log_name="second", **ENV) as second:
                 wait_for(lambda: Incident.objects.filter(probe_key="reserve-health").exists(), timeout=60,
