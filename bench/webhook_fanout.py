@@ -26,10 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 from receivers import serve, subscriber_secret  # noqa: E402
 
-from statuspage.webhooks import signing, ssrf  # noqa: E402
+from statuspage.networks import parse_networks  # noqa: E402
+from statuspage.webhooks import signing  # noqa: E402
 from statuspage.webhooks.delivery import Attempt, deliver_many  # noqa: E402
 
-LOOPBACK = ssrf.parse_networks("127.0.0.0/8")
+LOOPBACK = parse_networks("127.0.0.0/8")
 
 
 def event_body() -> bytes:

@@ -6,12 +6,13 @@ process at start, not silently fall back to a default.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+from statuspage.networks import IPNetwork, parse_networks
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -65,21 +66,14 @@ def envlist(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def envnetworks(name: str, default: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    raw = _get(name, default) or ""
-    networks = []
-    for item in raw.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError:
-            raise ImproperlyConfigured(f"{name}: {item!r} is not a CIDR network") from None
-    return networks
+def envnetworks(name: str, default: str) -> list[IPNetwork]:
+    try:
+        return parse_networks(_get(name, default) or "", name)
+    except ValueError as error:
+        raise ImproperlyConfigured(str(error)) from None
 
 
-def envproxies(name: str) -> int | list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def envproxies(name: str) -> int | list[IPNetwork]:
     """A count of proxies in front (`2`) or their networks (`10.0.0.0/8,fd00::/8`); 0 if unset."""
     raw = (_get(name) or "").strip()
     if raw.isdigit():

@@ -23,8 +23,8 @@ import anyio
 import httpcore
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from statuspage.networks import IPAddress, IPNetwork
+
 Resolver = Callable[[str, int], list[IPAddress]]
 
 SETTING = "WEBHOOK_ALLOWED_NETWORKS"
@@ -39,19 +39,6 @@ class BlockedAddress(ValueError):
     def __init__(self, message: str, address: IPAddress | None = None) -> None:
         super().__init__(message)
         self.address = address
-
-
-def parse_networks(value: str) -> list[IPNetwork]:
-    """Parse the comma-separated CIDR list of WEBHOOK_ALLOWED_NETWORKS."""
-    networks = []
-    for entry in (part.strip() for part in value.split(",")):
-        if not entry:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ValueError(f"{SETTING}: {entry!r} is not an IP network in CIDR form") from None
-    return networks
 
 
 def _embedded_ipv4(ip: IPAddress) -> tuple[ipaddress.IPv4Address | None, bool]:

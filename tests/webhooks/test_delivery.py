@@ -1,11 +1,12 @@
-import pytest
 import asyncio
 import socket
 import threading
 from datetime import datetime, timezone
 
+import pytest
 from standardwebhooks import Webhook
 
+from statuspage.networks import parse_networks
 from statuspage.webhooks.delivery import (
     Attempt,
     deliver_all,
@@ -14,7 +15,7 @@ from statuspage.webhooks.delivery import (
     parse_retry_after,
 )
 from statuspage.webhooks.signing import new_message_id, new_secret, sign
-from statuspage.webhooks.ssrf import make_client, parse_networks
+from statuspage.webhooks.ssrf import make_client
 
 from .receiver import Receiver
 
