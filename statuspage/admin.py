@@ -286,12 +286,10 @@ class ComponentStatusChangeAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor_name", "via", "action", "object_type", "object_id", "summary"]
-    list_filter = ["via", "action", "object_type"]
-    search_fields = ["actor_name", "object_id", "summary"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are the truth of what happened (the audit log, the outbox and its
+    deliveries): looked at, never added, edited or deleted by hand (a delete would cascade,
+    with no audit row)."""
 
     def has_add_permission(self, request):
         return False
@@ -301,6 +299,14 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor_name", "via", "action", "object_type", "object_id", "summary"]
+    list_filter = ["via", "action", "object_type"]
+    search_fields = ["actor_name", "object_id", "summary"]
+    date_hierarchy = "at"
 
 
 @admin.register(ApiToken)
@@ -329,20 +335,6 @@ class ApiTokenAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._own_or_admin(request, obj)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The outbox and its deliveries are the truth of what was sent: looked at, never
-    edited or deleted by hand (a delete would cascade, with no audit row)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutboxEvent)
