@@ -121,6 +121,9 @@ class ComponentAdmin(AuditedAdmin):
     list_display = ["name", "key", "group", "status", "status_source", "updated_at"]
     list_filter = ["status", "group", "status_source"]
     search_fields = ["name", "key"]
+    # The model lists the fields Listed shares first; the form keeps a component's own order.
+    fields = ["key", "name", "description", "group", "position", "status", "only_show_if_degraded", "showcase",
+              "translations", "status_source", "created_at", "updated_at"]
     readonly_fields = ["status_source", "created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):

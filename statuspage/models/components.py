@@ -6,8 +6,11 @@ from statuspage.statuses import ComponentStatus
 from statuspage.translations import TranslationsValidator
 
 
-class ComponentGroup(models.Model):
-    key = models.SlugField(max_length=64, unique=True)
+class Listed(models.Model):
+    """What a component and a group both are: a keyed, named, translated entry of the page's
+    list, in `position` order (subclasses inherit the Meta)."""
+
+    key = models.SlugField(max_length=64, unique=True, help_text="Stable id used in the API and config.")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -17,41 +20,31 @@ class ComponentGroup(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Component(models.Model):
+class ComponentGroup(Listed):
+    """A heading the public page lists components under."""
+
+
+class Component(Listed):
     class Source(models.TextChoices):
         MANUAL = "manual", "on-call"
         PROBE = "probe", "probe"
         MAINTENANCE = "maintenance", "maintenance"
 
-    key = models.SlugField(max_length=64, unique=True, help_text="Stable id used in the API and config.")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
     group = models.ForeignKey(
         ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
     )
-    position = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=32, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL)
     # Who set the current status: a human's choice wins over automation until cleared.
     status_source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     only_show_if_degraded = models.BooleanField(default=False)
     showcase = models.BooleanField(default=True)
-    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, description}}",
-                                    validators=[TranslationsValidator("name", "description")])
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
 
 class ComponentStatusChange(models.Model):
     """Every status change of a component; uptime is computed from this log."""
