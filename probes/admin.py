@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from demo_target.server import MODES
@@ -65,8 +66,6 @@ class ProbeAdmin(AuditedAdmin):
 
     @admin.action(description="Run selected probes now")
     def run_now(self, request, queryset):
-        from django.utils import timezone
-
         RegionState.objects.filter(probe__in=queryset).update(next_run_at=timezone.now())
         audit_action(request, "run_now", queryset)
         messages.success(request, "Scheduled: they run on the next dispatcher tick (about a second).")

@@ -7,6 +7,7 @@ class ProbesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Not a cycle: Django imports apps.py before any model exists; these modules need models.
         from probes.automation import draft_published
         from statuspage.services import incidents
 

@@ -89,6 +89,8 @@ def text(definition: dict, kind: str, field: str, lang: str | None, component: s
 
 def next_update(lang: str | None, now: datetime | None = None) -> str:
     """When the next update is due, in the time zone of the language's readers."""
+    # Not a cycle: the models need Django's app registry, and probes.spec (which imports
+    # this module) is read by plain-Python tools before Django is set up (bench/probe_runner.py).
     from statuspage.models import PageSettings
 
     zone = LANGUAGE_TIME_ZONES.get(lang or "", None) or PageSettings.load().time_zone or "UTC"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -39,9 +40,9 @@ def claim_due(now: datetime | None = None, limit: int = 5000) -> dict[str, list[
     return claimed
 
 
-def dispatch_due(now: datetime | None = None) -> int:
-    from probes.tasks import run_probe_batch
-
+def dispatch_due(send: Callable[[str, list[tuple[int, str]]], None], now: datetime | None = None) -> int:
+    """Claim what is due and hand it to `send(region, chunk)` in PROBE_BATCH_SIZE chunks (the
+    caller enqueues them; the scheduler knows no task). Returns how many runs were sent."""
     claimed = claim_due(now)
     size = settings.PROBE_BATCH_SIZE
     sent = 0
@@ -49,8 +50,7 @@ def dispatch_due(now: datetime | None = None) -> int:
         for i in range(0, len(items), size):
             chunk = items[i:i + size]
             try:
-                run_probe_batch.apply_async((region, chunk), queue=f"probes.{region}",
-                                            expires=settings.PROBE_BATCH_EXPIRES_S)
+                send(region, chunk)
                 sent += len(chunk)
             except Exception:  # the run is skipped, the next interval runs again
                 log.exception("could not send %d probe runs for region %s", len(chunk), region)

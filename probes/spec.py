@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from probes import matchers
 from probes.durations import parse_duration_ms
+from probes.public_texts import KINDS, placeholder_problems
 from probes.templating import NAME_RE, iter_strings, scan
+from statuspage import translations
 
 Errors = list[tuple[str, str]]
 Report = Callable[[str, str], None]
@@ -218,9 +220,6 @@ def _probe(raw: object, path: str, component_keys: Collection[str], report: Repo
 
 def _public(value: object, path: str, report: Report) -> dict:
     """`public: {kind: {title, body, translations: {lang: {title, body}}}}`: the citizens' words."""
-    from probes.public_texts import KINDS, placeholder_problems
-    from statuspage import translations
-
     value = _mapping(value, path, "public", report)
     if not value:
         return {}

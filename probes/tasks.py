@@ -19,7 +19,12 @@ from statuspage.webhooks.ssrf import GuardedTransport
 @shared_task(ignore_result=True, expires=5)
 def dispatch_due_probes() -> int:
     heartbeats.beat("dispatcher")
-    return scheduler.dispatch_due()
+    return scheduler.dispatch_due(send_probe_batch)
+
+
+def send_probe_batch(region: str, items: list[tuple[int, str]]) -> None:
+    """Enqueue one batch on its region's queue; dropped if no worker takes it in time."""
+    run_probe_batch.apply_async((region, items), queue=f"probes.{region}", expires=settings.PROBE_BATCH_EXPIRES_S)
 
 
 def probe_env() -> dict[str, str]:

@@ -22,6 +22,8 @@ from django.db import DatabaseError
 from probes import heartbeats
 from probes.freshness import Blindness, check
 from statuspage import notify
+from statuspage.public import render as public_render
+from statuspage.public import version as public_version
 
 log = logging.getLogger(__name__)
 EPISODE_KEY = "monitoring:blind-episode"  # {"since": ISO, "id": event id} while blind
@@ -61,13 +63,10 @@ def _alert(event_id: str, kind: str, text: str) -> None:
 
 def _render() -> None:
     """The public pages say (or stop saying) that the checks are delayed."""
-    from statuspage.public import version as public_version
-    from statuspage.public.render import render_all
-
     try:
         public_version.bump()  # a new version: new ETags, so no reader keeps the old answer
         if settings.PUBLIC_SNAPSHOTS:
-            render_all()
+            public_render.render_all()
     except Exception:
         log.exception("could not render the public pages")
 
