@@ -1,5 +1,5 @@
 """One real HTTP server on 127.0.0.1 for tests: probe targets, webhook and alert receivers,
-the app behind nginx. No mock of httpx anywhere; the code under test talks HTTP to this.
+the app behind nginx. The code under test talks real HTTP to it, over a real socket.
 
     def answer(request: Request) -> Reply:
         return Reply(200, {"ok": True})            # a dict or list is sent as JSON
@@ -37,7 +37,7 @@ class Request:
     path: str  # as sent, query included
     headers: dict[str, str]  # names lower-cased
     body: bytes
-    at: float = field(default_factory=time.monotonic)  # when it was all in
+    at: float = field(default_factory=time.monotonic)  # time.monotonic() once the body was all in
 
     @property
     def route(self) -> str:
