@@ -258,6 +258,10 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
                 )
                 for c in data.get("affected") or []:
                     created.components.add(c)
+                # What the service does not take: kept as typed (the draft is not public yet).
+                created.postmortem, created.postmortem_published_at = obj.postmortem, obj.postmortem_published_at
+                created.auto_transition = obj.auto_transition
+                created.save(update_fields=["postmortem", "postmortem_published_at", "auto_transition"])
                 obj.pk = created.pk
                 obj.refresh_from_db()
                 return
