@@ -8,16 +8,17 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.template.response import TemplateResponse
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.cache import add_never_cache_headers
 
+from statuspage import admin_publish
 from statuspage.admin_forms import TranslatedAdminMixin, TranslatedModelForm, field_name
 from statuspage.admin_incident_form import IncidentForm, template_initial
-from statuspage import admin_publish
+from statuspage.i18n import LANGUAGE_NAMES
 from statuspage.models import (
     ApiToken,
     AuditLog,
@@ -37,12 +38,11 @@ from statuspage.models import (
     PageSettings,
     WebhookSubscriber,
 )
-from statuspage.i18n import LANGUAGE_NAMES
 from statuspage.oncall import is_administrator
-from statuspage.statuses import CLOSED_STATUSES
 from statuspage.services.changes import change as public_change
 from statuspage.services.components import do_set_component_status
 from statuspage.services.drafts import do_open_draft, do_post_console_update
+from statuspage.statuses import CLOSED_STATUSES
 
 admin.site.site_header = "Status page — on-call console"
 admin.site.site_title = "On-call console"
@@ -209,7 +209,8 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
     fieldsets = [
         (None, {"fields": ["template", "name", "kind", "impact", "published"]}),
         ("Post an update", {"fields": ["update_status", "update_body", "affected", "component_status"]}),
-        ("Maintenance window", {"fields": ["scheduled_for", "scheduled_until", "auto_transition"]}),
+        ("Maintenance window", {"fields": ["scheduled_for", "scheduled_until", "auto_transition"],
+                                "classes": ["collapse"]}),
         ("Postmortem", {"fields": ["postmortem", "postmortem_published_at"], "classes": ["collapse"]}),
     ]
 
@@ -231,7 +232,8 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
         fieldsets = [(title, {**opts, "fields": [f for f in opts["fields"] if f not in postmortem]})
                      for title, opts in fieldsets]
         fieldsets[3][1]["fields"] = [*fieldsets[3][1]["fields"], *postmortem]
-        return fieldsets
+        # On a phone, the languages come right after the words they translate.
+        return [*fieldsets[:2], *fieldsets[4:], *fieldsets[2:4]]
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -291,8 +293,9 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
         publish = reverse("admin:statuspage_incident_publish", args=[obj.pk])
         if request.POST.get("published"):
             return HttpResponseRedirect(publish)
-        messages.info(request, format_html('Saved as a draft: nobody sees it yet. Preview {} · <a href="{}">Publish…</a>',
-                                           admin_publish.preview_links(obj), publish))
+        messages.info(request, format_html(
+            'Saved as a draft: nobody sees it yet. Preview {} · <a href="{}">Publish…</a>',
+            admin_publish.preview_links(obj), publish))
         return None
 
     @admin.action(description="Publish the selected draft… (asks to confirm)")

@@ -56,7 +56,8 @@ def preview_view(model_admin, request, incident_id: str):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     page = PageSettings.load()
-    lang = supported(request.GET.get("lang")) or (page_languages(page) or ["en"])[0]
+    # `?language=`, not `?lang=`: that one would also switch the engineer's own console (a cookie).
+    lang = supported(request.GET.get("language") or request.GET.get("lang")) or (page_languages(page) or ["en"])[0]
     incident = _incident(incident_id)
     with translation.override(lang):
         response = render_public(request, "statuspage/incident.html", page, {
@@ -71,7 +72,7 @@ def preview_view(model_admin, request, incident_id: str):
 def preview_links(incident: Incident):
     """"Preview: Українська · Oʻzbekcha (lotin) · …": one link per page language."""
     url = reverse("admin:statuspage_incident_preview", args=[incident.pk])
-    return format_html_join(" · ", '<a href="{}?lang={}" lang="{}">{}</a>',
+    return format_html_join(" · ", '<a href="{}?language={}" lang="{}">{}</a>',
                             ((url, code, code, LANGUAGE_NAMES[code]) for code in page_languages(PageSettings.load())))
 
 
@@ -98,7 +99,8 @@ def publish_view(model_admin, request, incident_id: str):
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "Publish this incident?", "opts": Incident._meta, "incident": incident,
-        "audience": audience(incident), "changes": sorted(((c, statuses[s]) for c, s in pending.items()), key=lambda item: item[0].name),
+        "audience": audience(incident),
+        "changes": sorted(((c, statuses[s]) for c, s in pending.items()), key=lambda item: item[0].name),
         "preview_links": preview_links(incident), "change_url": change_url,
     }
     response = TemplateResponse(request, "admin/statuspage/incident/publish_confirm.html", context)

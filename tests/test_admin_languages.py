@@ -26,8 +26,9 @@ def console(oncall_user):
 
 
 def test_quotes_and_line_breaks_are_stored_as_typed_in_every_language(page, console):
-    incident = open_incident(console, name="Резерв+ не працює", update_body=QUOTED, name_uz_latn='"Reserve+" ishlamayapti',
-                             update_body_uz_latn=LATIN, name_ru='Не работает "Резерв+"')
+    incident = open_incident(console, name="Резерв+ не працює", update_body=QUOTED,
+                             name_uz_latn='"Reserve+" ishlamayapti', update_body_uz_latn=LATIN,
+                             name_ru='Не работает "Резерв+"')
 
     assert incident.translations == {"uz-latn": {"name": '"Reserve+" ishlamayapti'},
                                      "ru": {"name": 'Не работает "Резерв+"'}}

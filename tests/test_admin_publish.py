@@ -53,7 +53,7 @@ def test_the_add_form_leaves_published_unticked_and_saving_makes_a_draft(page, c
     assert incident.published is False
     assert Component.objects.get(key="reserve-auth").status == "operational"  # waits for the publication
     message = str(list(response.context["messages"])[0])
-    assert f"/admin/statuspage/incident/{incident.pk}/preview/?lang=uz-latn" in message
+    assert f"/admin/statuspage/incident/{incident.pk}/preview/?language=uz-latn" in message
     assert f"/admin/statuspage/incident/{incident.pk}/publish/" in message
     assert not OutboxEvent.objects.filter(type__startswith="incident.").exists()
 
@@ -63,7 +63,7 @@ def test_staff_preview_a_draft_as_the_public_page_in_each_language(page, console
                      update_body_uz_latn="Sababini qidirmoqdamiz.")
     url = f"/admin/statuspage/incident/{incident.pk}/preview/"
 
-    uk, latin = console.get(url + "?lang=uk"), console.get(url + "?lang=uz-latn")
+    uk, latin = console.get(url + "?language=uk"), console.get(url + "?language=uz-latn")
 
     assert uk.status_code == latin.status_code == 200
     assert [t.name for t in uk.templates][0] == "statuspage/incident.html"  # the public page's own template

@@ -1,6 +1,6 @@
 """The console's times are the page's: 02:00 typed for a maintenance is 02:00 in Kyiv."""
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -29,8 +29,8 @@ def test_a_maintenance_typed_at_two_oclock_is_stored_as_two_oclock_kyiv(page, co
                                 scheduled_for_0="2030-01-15", scheduled_for_1="02:00:00",
                                 scheduled_until_0="2030-07-15", scheduled_until_1="02:00:00")
 
-    assert maintenance.scheduled_for == datetime(2030, 1, 15, 0, 0, tzinfo=dt_timezone.utc)  # UTC+2 in winter
-    assert maintenance.scheduled_until == datetime(2030, 7, 14, 23, 0, tzinfo=dt_timezone.utc)  # UTC+3 in summer
+    assert maintenance.scheduled_for == datetime(2030, 1, 15, 0, 0, tzinfo=UTC)  # UTC+2 in winter
+    assert maintenance.scheduled_until == datetime(2030, 7, 14, 23, 0, tzinfo=UTC)  # UTC+3 in summer
 
 
 def test_the_form_shows_the_stored_time_back_in_the_pages_zone_and_names_it(page, console):
@@ -45,8 +45,8 @@ def test_the_form_shows_the_stored_time_back_in_the_pages_zone_and_names_it(page
 
 
 def test_the_zone_is_named_with_its_offset_at_the_moment():
-    winter = datetime(2030, 1, 15, tzinfo=dt_timezone.utc)
-    summer = datetime(2030, 7, 15, tzinfo=dt_timezone.utc)
+    winter = datetime(2030, 1, 15, tzinfo=UTC)
+    summer = datetime(2030, 7, 15, tzinfo=UTC)
 
     assert zone_label("Europe/Kyiv", winter) == "Europe/Kyiv (UTC+02:00)"
     assert zone_label("Europe/Kyiv", summer) == "Europe/Kyiv (UTC+03:00)"

@@ -5,8 +5,8 @@ from statuspage.models.incidents import AffectedComponent, Incident, IncidentUpd
 from statuspage.models.notices import NoticeSentInError
 from statuspage.models.oncall import OnCallContact
 from statuspage.models.page import OfficialChannel, PageSettings
-from statuspage.models.templates import IncidentTemplate
 from statuspage.models.subscribers import Delivery, DeliveryAttempt, EmailSubscriber, WebhookSubscriber
+from statuspage.models.templates import IncidentTemplate
 from statuspage.models.tokens import ApiToken
 
 __all__ = [
