@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from statuspage import admin_publish
-from statuspage.admin_forms import TranslatedAdminMixin, TranslatedModelForm, field_name
+from statuspage.admin_forms import TranslatedAdminMixin, TranslatedModelForm, field_name, name_the_zone
 from statuspage.admin_incident_form import IncidentForm, template_initial
 from statuspage.i18n import LANGUAGE_NAMES
 from statuspage.models import (
@@ -69,6 +69,9 @@ class AuditedAdmin(admin.ModelAdmin):
     with each changed field's old and new value."""
 
     self_audited = False  # the model's own methods already record their changes
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return name_the_zone(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     # A save with its inlines, a delete, an action: each is one public change (one bump).
     def changeform_view(self, *args, **kwargs):

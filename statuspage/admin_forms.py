@@ -104,7 +104,6 @@ class TranslatedModelForm(forms.ModelForm):
                 text = entry if self.flat and isinstance(entry, str) else (
                     entry.get(field, "") if isinstance(entry, dict) else "")
                 self.initial.setdefault(field_name(field, code), text)
-        _name_the_zone(self)
 
     def clean(self):
         data = super().clean()
@@ -147,13 +146,12 @@ def zone_label(zone_name: str, at: datetime | None = None) -> str:
     return f"{zone_name} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def _name_the_zone(form: forms.BaseForm) -> None:
-    """Each date-and-time field says which zone it is typed in (the page's, see AdminTimeZoneMiddleware)."""
-    label = zone_label(timezone.get_current_timezone_name())
-    for field in form.fields.values():
-        if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
-            hint = f"Time in {label}."
-            field.help_text = f"{field.help_text} {hint}".strip() if field.help_text else hint
+def name_the_zone(field: forms.Field | None) -> forms.Field | None:
+    """A date-and-time field says which zone it is typed in (the page's: AdminTimeZoneMiddleware)."""
+    if isinstance(field, forms.SplitDateTimeField | forms.DateTimeField):
+        hint = f"Time in {zone_label(timezone.get_current_timezone_name())}."
+        field.help_text = f"{field.help_text} {hint}" if field.help_text else hint
+    return field
 
 
 class TranslatedAdminMixin:
