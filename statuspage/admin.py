@@ -232,11 +232,12 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         languages = self._languages(request)
         postmortem = [field_name("postmortem", code) for code in languages]
-        fieldsets = [(title, {**opts, "fields": [f for f in opts["fields"] if f not in postmortem]})
+        fieldsets = [(title, {**opts, "fields": [f for f in opts["fields"] if f not in postmortem]
+                              + (postmortem if title == "Postmortem" else [])})
                      for title, opts in fieldsets]
-        fieldsets[3][1]["fields"] = [*fieldsets[3][1]["fields"], *postmortem]
         # On a phone, the languages come right after the words they translate.
-        return [*fieldsets[:2], *fieldsets[4:], *fieldsets[2:4]]
+        last = [fs for fs in fieldsets if fs[0] in ("Maintenance window", "Postmortem")]
+        return [fs for fs in fieldsets if fs not in last] + last
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
