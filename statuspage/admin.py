@@ -1,15 +1,24 @@
 """The on-call console: Django's admin, arranged for posting during an incident."""
 
+from functools import partial
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from statuspage import admin_publish
+from statuspage.admin_forms import TranslatedAdminMixin, TranslatedModelForm, field_name, name_the_zone
+from statuspage.admin_incident_form import IncidentForm, template_initial
+from statuspage.i18n import LANGUAGE_NAMES
 from statuspage.models import (
     ApiToken,
     AuditLog,
@@ -20,6 +29,7 @@ from statuspage.models import (
     DeliveryAttempt,
     EmailSubscriber,
     Incident,
+    IncidentTemplate,
     IncidentUpdate,
     NoticeSentInError,
     OfficialChannel,
@@ -28,12 +38,11 @@ from statuspage.models import (
     PageSettings,
     WebhookSubscriber,
 )
-from statuspage.i18n import LANGUAGE_CODES
 from statuspage.oncall import is_administrator
-from statuspage.statuses import ALL_INCIDENT_STATUSES, CLOSED_STATUSES, ComponentStatus
 from statuspage.services.changes import change as public_change
 from statuspage.services.components import do_set_component_status
-from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
+from statuspage.services.drafts import do_open_draft, do_post_console_update
+from statuspage.statuses import CLOSED_STATUSES
 
 admin.site.site_header = "Status page — on-call console"
 admin.site.site_title = "On-call console"
@@ -60,6 +69,9 @@ class AuditedAdmin(admin.ModelAdmin):
     with each changed field's old and new value."""
 
     self_audited = False  # the model's own methods already record their changes
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return name_the_zone(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     # A save with its inlines, a delete, an action: each is one public change (one bump).
     def changeform_view(self, *args, **kwargs):
@@ -99,25 +111,36 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
-class OfficialChannelInline(admin.TabularInline):
+def translated(model, *fields: str) -> type[TranslatedModelForm]:
+    """A ModelForm of `model` whose `fields` are written per language (statuspage.admin_forms)."""
+    meta = type("Meta", (), {"model": model, "exclude": ["translations"]})
+    return type(f"{model.__name__}Form", (TranslatedModelForm,), {"Meta": meta, "translated_fields": fields,
+                                                                   "__module__": __name__})
+
+
+class OfficialChannelInline(TranslatedAdminMixin, admin.TabularInline):
     model = OfficialChannel
+    form = translated(OfficialChannel, "name")
     extra = 0
 
 
 @admin.register(PageSettings)
-class PageSettingsAdmin(AuditedAdmin):
+class PageSettingsAdmin(TranslatedAdminMixin, AuditedAdmin):
+    form = translated(PageSettings, "name", "notice")
     list_display = ["name", "url", "time_zone", "updated_at"]
     inlines = [OfficialChannelInline]
 
 
 @admin.register(ComponentGroup)
-class ComponentGroupAdmin(AuditedAdmin):
+class ComponentGroupAdmin(TranslatedAdminMixin, AuditedAdmin):
+    form = translated(ComponentGroup, "name", "description")
     list_display = ["name", "key", "position"]
     search_fields = ["name", "key"]
 
 
 @admin.register(Component)
-class ComponentAdmin(AuditedAdmin):
+class ComponentAdmin(TranslatedAdminMixin, AuditedAdmin):
+    form = translated(Component, "name", "description")
     list_display = ["name", "key", "group", "status", "status_source", "updated_at"]
     list_filter = ["status", "group", "status_source"]
     search_fields = ["name", "key"]
@@ -143,63 +166,22 @@ class IncidentUpdateInline(admin.StackedInline):
     model = IncidentUpdate
     extra = 0
     can_delete = False
-    fields = ["status", "display_at", "author", "body", "translations", "affected"]
-    readonly_fields = ["status", "display_at", "author", "body", "translations", "affected"]
+    fields = ["status", "display_at", "author", "body", "in_other_languages", "affected"]
+    readonly_fields = fields
     ordering = ["-display_at"]
 
     def has_add_permission(self, request, obj=None):
         return False  # new updates go through the form above, so components change with them
 
+    @admin.display(description="in other languages")
+    def in_other_languages(self, obj):
+        return format_html_join(mark_safe("<br>"), "<b>{}</b>: {}", ((LANGUAGE_NAMES.get(lang, lang), text)
+                                for lang, text in (obj.translations or {}).items())) or "—"
+
     @admin.display(description="affected components")
     def affected(self, obj):
         return ", ".join(f"{a.component.name}: {a.old_status} → {a.new_status}"
                          for a in obj.affected_components.select_related("component")) or "—"
-
-
-class IncidentForm(forms.ModelForm):
-    update_status = forms.ChoiceField(choices=[("", "— no new update —"), *ALL_INCIDENT_STATUSES], required=False,
-                                      label="Post update with status")
-    update_body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                                  label="Update message (Markdown)")
-    affected = forms.ModelMultipleChoiceField(queryset=Component.objects.all(), required=False,
-                                              widget=forms.CheckboxSelectMultiple, label="Affected components")
-    component_status = forms.ChoiceField(choices=[("", "— leave as they are —"), *ComponentStatus.choices],
-                                         required=False, label="Set affected components to")
-    update_translations = forms.JSONField(
-        required=False, label="Update message in other languages",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text='{"uk": "…", "uz": "…", "uz-latn": "…", "ru": "…"}; a language left out shows the message above.')
-
-    class Meta:
-        model = Incident
-        fields = ["name", "translations", "kind", "impact", "published", "scheduled_for", "scheduled_until",
-                  "auto_transition", "postmortem", "postmortem_published_at"]
-        labels = {"translations": "Name in other languages"}
-        help_texts = {"translations": '{"uk": {"name": "…"}, "uz": {"name": "…"}}'}
-
-    def clean_update_translations(self):
-        value = self.cleaned_data.get("update_translations") or {}
-        if not isinstance(value, dict) or any(lang not in LANGUAGE_CODES or not isinstance(body, str)
-                                              for lang, body in value.items()):
-            raise forms.ValidationError('Use {"uk": "…", …} with the codes ' + ", ".join(LANGUAGE_CODES))
-        return {lang: body for lang, body in value.items() if body.strip()}
-
-    def clean(self):
-        data = super().clean()
-        # Not `instance.pk`: the id has a default, so a new, unsaved incident has one already.
-        adding = self.instance._state.adding
-        kind = data.get("kind") or (Incident.Kind.INCIDENT if adding else self.instance.kind)
-        status = data.get("update_status")
-        if adding and not status:
-            status = Incident.allowed_statuses(kind)[0]
-            data["update_status"] = status
-        if status and status not in Incident.allowed_statuses(kind):
-            self.add_error("update_status", f"'{status}' is not a {kind} status")
-        if data.get("component_status") and not data.get("affected"):
-            self.add_error("affected", "choose the components whose status to set")
-        if kind == Incident.Kind.MAINTENANCE and not data.get("scheduled_for"):
-            self.add_error("scheduled_for", "a maintenance needs a start time")
-        return data
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -218,7 +200,10 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Incident)
-class IncidentAdmin(AuditedAdmin):
+class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
+    """Saving makes a draft (its components wait); Preview shows it as the public will
+    see it; Publish asks for confirmation, naming who will be told (statuspage.admin_publish)."""
+
     self_audited = True
     form = IncidentForm
     list_display = ["name", "kind", "status", "impact", "published", "started_at", "probe_key"]
@@ -228,13 +213,44 @@ class IncidentAdmin(AuditedAdmin):
     inlines = [IncidentUpdateInline]
     actions = ["publish_drafts"]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "impact", "published"]}),
+        (None, {"fields": ["template", "name", "kind", "impact", "published"]}),
         ("Post an update", {"fields": ["update_status", "update_body", "affected", "component_status"]}),
-        ("Other languages", {"fields": ["translations", "update_translations"]}),
         ("Maintenance window", {"fields": ["scheduled_for", "scheduled_until", "auto_transition"],
                                 "classes": ["collapse"]}),
         ("Postmortem", {"fields": ["postmortem", "postmortem_published_at"], "classes": ["collapse"]}),
     ]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<str:incident_id>/preview/", view(partial(admin_publish.preview_view, self)),
+                 name="statuspage_incident_preview"),
+            path("<str:incident_id>/publish/", view(partial(admin_publish.publish_view, self)),
+                 name="statuspage_incident_publish"),
+            *super().get_urls(),
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        # The postmortem in each language sits with the postmortem, not with the update.
+        fieldsets = super().get_fieldsets(request, obj)
+        languages = self._languages(request)
+        postmortem = [field_name("postmortem", code) for code in languages]
+        fieldsets = [(title, {**opts, "fields": [f for f in opts["fields"] if f not in postmortem]
+                              + (postmortem if title == "Postmortem" else [])})
+                     for title, opts in fieldsets]
+        # On a phone, the languages come right after the words they translate.
+        last = [fs for fs in fieldsets if fs[0] in ("Maintenance window", "Postmortem")]
+        return [fs for fs in fieldsets if fs not in last] + last
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        template = IncidentTemplate.objects.filter(key=request.GET.get("template", "")).first()
+        return {**initial, **template_initial(template, self._languages(request))} if template else initial
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["templates"] = IncidentTemplate.objects.all() if add else []
+        context["preview_links"] = admin_publish.preview_links(obj) if obj is not None else ""
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -242,38 +258,74 @@ class IncidentAdmin(AuditedAdmin):
             if data.get("component_status") else {}
         with transaction.atomic():
             if not change:
-                created = do_open_incident(
+                created = do_open_draft(
                     name=obj.name, status=data["update_status"], body=data.get("update_body", ""),
                     impact=obj.impact if obj.impact != "none" else None, components=components, kind=obj.kind,
-                    published=obj.published, scheduled_for=obj.scheduled_for, scheduled_until=obj.scheduled_until,
-                    author=request.user, via="admin", translations=obj.translations,
+                    scheduled_for=obj.scheduled_for, scheduled_until=obj.scheduled_until,
+                    author=request.user, translations=obj.translations,
                     body_translations=data.get("update_translations"),
                 )
                 for c in data.get("affected") or []:
                     created.components.add(c)
+                # What the service does not take: kept as typed (the draft is not public yet).
+                created.postmortem, created.postmortem_published_at = obj.postmortem, obj.postmortem_published_at
+                created.auto_transition = obj.auto_transition
+                created.save(update_fields=["postmortem", "postmortem_published_at", "auto_transition"])
                 obj.pk = created.pk
                 obj.refresh_from_db()
                 return
-            was_published = Incident.objects.filter(pk=obj.pk).values_list("published", flat=True).first()
-            obj.published = was_published  # publishing goes through publish_draft, so subscribers hear
+            # Publishing goes through its confirmation page (response_change), never a tick alone.
+            obj.published = Incident.objects.filter(pk=obj.pk).values_list("published", flat=True).first()
             super().save_model(request, obj, form, change)
             if data.get("update_status"):
-                do_post_update(obj, status=data["update_status"], body=data.get("update_body", ""),
-                                components=components, author=request.user, via="admin",
-                                translations=data.get("update_translations"))
-            if form.cleaned_data.get("published") and not was_published:
-                do_publish_draft(obj, author=request.user)
+                do_post_console_update(obj, status=data["update_status"], body=data.get("update_body", ""),
+                                       components=components, author=request.user,
+                                       translations=data.get("update_translations"))
 
     def save_related(self, request, form, formsets, change):
-        # Components were attached by the model methods; don't let the form reset them.
+        # Components were attached by the services; don't let the form reset them.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    @admin.action(description="Publish selected drafts")
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._after_save(request, obj) or super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return self._after_save(request, obj) or super().response_change(request, obj)
+
+    def _after_save(self, request, obj):
+        """A draft: say so, with its previews and the way to publish; a ticked box leads there."""
+        if obj.published:
+            return None
+        publish = reverse("admin:statuspage_incident_publish", args=[obj.pk])
+        if request.POST.get("published"):
+            return HttpResponseRedirect(publish)
+        messages.info(request, format_html(
+            'Saved as a draft: nobody sees it yet. Preview {} · <a href="{}">Publish…</a>',
+            admin_publish.preview_links(obj), publish))
+        return None
+
+    @admin.action(description="Publish the selected draft… (asks to confirm)")
     def publish_drafts(self, request, queryset):
-        for incident in queryset.filter(published=False):
-            do_publish_draft(incident, author=request.user)
-        messages.success(request, "Published.")
+        drafts = list(queryset.filter(published=False)[:2])
+        if len(drafts) != 1:
+            messages.warning(request, "Choose one draft: publishing shows who will be told, one incident at a time.")
+            return None
+        return HttpResponseRedirect(reverse("admin:statuspage_incident_publish", args=[drafts[0].pk]))
+
+
+@admin.register(IncidentTemplate)
+class IncidentTemplateAdmin(TranslatedAdminMixin, AuditedAdmin):
+    """Prepared wording; the config file's `templates:` writes the same rows."""
+
+    form = translated(IncidentTemplate, "title", "body")
+    list_display = ["name", "key", "title", "status", "impact", "use_it"]
+    search_fields = ["name", "key", "title", "body"]
+
+    @admin.display(description="")
+    def use_it(self, obj):
+        url = reverse("admin:statuspage_incident_add")
+        return format_html('<a href="{}?template={}">New incident from it</a>', url, obj.key)
 
 
 @admin.register(ComponentStatusChange)
@@ -483,15 +535,15 @@ class OnCallContactAdmin(AuditedAdmin):
 
 
 @admin.register(NoticeSentInError)
-class NoticeSentInErrorAdmin(AuditedAdmin):
+class NoticeSentInErrorAdmin(TranslatedAdminMixin, AuditedAdmin):
     """On-call tells what went out wrongly: the wording as everyone got it, never who got it."""
 
     list_display = ["__str__", "incident", "sent_from", "people"]
     list_filter = ["sent_from"]
     search_fields = ["wording"]
     raw_id_fields = ["incident"]
+    form = translated(NoticeSentInError, "wording", "what_to_do")
     fieldsets = [
         (None, {"fields": ["incident", "wording", "what_to_do", "channels", "sent_from", "sent_until", "people"]}),
-        ("Other languages", {"fields": ["translations"]}),
         ("From the config file", {"fields": ["key", "probe_key"], "classes": ["collapse"]}),
     ]

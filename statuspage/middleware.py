@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from statuspage.models import PageSettings
 from statuspage.public.registry import is_public
 
 
@@ -26,3 +28,22 @@ class PublicCacheHeadersMiddleware:
         else:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AdminTimeZoneMiddleware:
+    """The on-call console works in the page's time zone: a maintenance typed as 02:00 is
+    02:00 where the page is (Kyiv), not on the server's UTC clock. Public pages keep their
+    reader's zone (statuspage.i18n.reader_time_zone); only /admin/ is touched here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.prefix = "/admin/"
+
+    def __call__(self, request):
+        if not request.path.startswith(self.prefix):
+            return self.get_response(request)
+        timezone.activate(PageSettings.load().time_zone or settings.TIME_ZONE)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

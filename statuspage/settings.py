@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "statuspage.middleware.AdminTimeZoneMiddleware",  # the console in the page's zone, not UTC
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

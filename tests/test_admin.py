@@ -45,17 +45,22 @@ def updates_formset(incident=None):
 
 def incident_form(name="Login fails", incident=None, **fields):
     data = {
-        "name": name, "kind": "incident", "impact": "none", "published": "on", "auto_transition": "on",
+        "name": name, "kind": "incident", "impact": "none", "published": None, "auto_transition": "on",
         "postmortem": "", "update_status": "", "update_body": "", "component_status": "",
         **updates_formset(incident), **fields,
     }
     return {k: v for k, v in data.items() if v is not None}
 
 
-def open_incident(console, **fields) -> Incident:
+def open_incident(console, publish=True, **fields) -> Incident:
+    """Saved as a draft, then (by default) published through the confirmation page."""
     response = console.post(ADD, incident_form(**fields))
     assert response.status_code == 302, response.context["adminform"].form.errors
-    return Incident.objects.get(name=fields.get("name", "Login fails"))
+    incident = Incident.objects.get(name=fields.get("name", "Login fails"))
+    if publish:
+        assert console.post(f"/admin/statuspage/incident/{incident.pk}/publish/").status_code == 302
+        incident.refresh_from_db()
+    return incident
 
 
 def post_update(console, incident, **fields):
@@ -93,7 +98,7 @@ def test_it_starts_an_incident_as_investigating_when_no_status_is_chosen(page, c
     assert set(Component.objects.values_list("status", flat=True)) == {"operational"}
 
 
-def test_the_new_incident_is_public_at_once(page, console):
+def test_the_new_incident_is_public_once_published_through_the_confirmation(page, console):
     incident = open_incident(console, affected=pks("reserve-data"), component_status="partial_outage")
 
     summary = Client().get("/api/v2/summary.json").json()
@@ -258,16 +263,23 @@ def test_publishing_a_draft_with_the_admin_action_makes_it_public(page, console,
     assert Client().get("/api/v2/summary.json").json()["incidents"] == []
 
     response = console.post(LIST, {"action": "publish_drafts", "_selected_action": [draft.pk]})
+    assert response["Location"] == f"/admin/statuspage/incident/{draft.pk}/publish/"
+    assert Client().get("/api/v2/summary.json").json()["incidents"] == []  # not before the confirmation
 
-    assert response.status_code == 302
+    console.post(response["Location"])
+
     assert [i["id"] for i in Client().get("/api/v2/summary.json").json()["incidents"]] == [draft.pk]
     assert AuditLog.objects.filter(action="publish", object_id=draft.pk, actor=oncall_user).exists()
 
 
-def test_ticking_published_in_the_form_publishes_a_draft(page, console):
+def test_ticking_published_in_the_form_leads_to_the_publish_confirmation(page, console):
     draft = do_open_incident(name="Probe tripped", published=False)
 
-    post_update(console, draft, published="on")
+    response = post_update(console, draft, published="on")
+    assert response["Location"] == f"/admin/statuspage/incident/{draft.pk}/publish/"
+    assert Client().get("/api/v2/summary.json").json()["incidents"] == []
+
+    console.post(response["Location"])
 
     assert [i["id"] for i in Client().get("/api/v2/summary.json").json()["incidents"]] == [draft.pk]
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from statuspage.models import Component, Incident
+from statuspage.models import Component, Incident, IncidentTemplate
 from statuspage.api.types import IMPACT_CHOICES
 from statuspage.statuses import ComponentStatus, IncidentStatus, MaintenanceStatus
 from statuspage.public.v2 import MAINTENANCE_IMPACT
@@ -45,8 +45,25 @@ class TextsByLanguageField(serializers.DictField):
         return texts
 
 
+def template_field() -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        slug_field="key", queryset=IncidentTemplate.objects.all(), required=False, write_only=True,
+        help_text="An incident template's key: fills the name, body, status, impact and translations "
+                  "that the request leaves out.")
+
+
+def filled_from_template(attrs: dict, initial: dict, new_incident: bool) -> dict:
+    """The request's fields, with what it left out (not sent at all) taken from its template."""
+    template = attrs.pop("template", None)
+    if template is None:
+        return attrs
+    sent = {k: v for k, v in attrs.items() if k in initial}
+    return {**attrs, **template.fill(sent, new_incident=new_incident)}
+
+
 class IncidentCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=255, required=False, help_text="Required unless a template gives it.")
+    template = template_field()
     status = serializers.ChoiceField(
         choices=[*IncidentStatus.choices, *MaintenanceStatus.choices], required=False,
         help_text="Default: investigating (incident) or scheduled (maintenance).")
@@ -66,6 +83,9 @@ class IncidentCreateSerializer(serializers.Serializer):
                                              help_text="The body in other languages (Markdown).")
 
     def validate(self, attrs):
+        attrs = filled_from_template(attrs, self.initial_data, new_incident=True)
+        if not attrs.get("name"):
+            raise serializers.ValidationError({"name": "This field is required (or give a template)."})
         maintenance = "scheduled_for" in attrs
         kind = Incident.Kind.MAINTENANCE if maintenance else Incident.Kind.INCIDENT
         status = attrs.get("status")
@@ -89,6 +109,7 @@ class IncidentCreateSerializer(serializers.Serializer):
 
 class IncidentUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[*IncidentStatus.choices, *MaintenanceStatus.choices])
+    template = template_field()
     body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
     components = ComponentStatusesField(required=False, default=dict)
     body_translations = TextsByLanguageField(required=False, default=dict,
@@ -101,6 +122,9 @@ class IncidentUpdateSerializer(serializers.Serializer):
                 f"'{value}' is not a valid {incident.kind} status; use one of "
                 f"{', '.join(Incident.allowed_statuses(incident.kind))}")
         return value
+
+    def validate(self, attrs):
+        return filled_from_template(attrs, self.initial_data, new_incident=False)
 
 
 class ComponentPatchSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from probes.config import apply_probes
-from statuspage.config import notices
+from statuspage.config import notices, templates
 from statuspage.config.schema import Config
 from statuspage.models import (
     AuditLog,
@@ -33,6 +33,8 @@ def apply_config(config: Config, *, prune: bool = False, dry_run: bool = False, 
                 apply_probes(config.probes, prune=prune, changes=changes)
             if config.notices_sent_in_error is not None:
                 notices.apply(config.notices_sent_in_error, prune=prune, changes=changes)
+            if config.templates is not None:
+                templates.apply(config.templates, prune=prune, changes=changes)
             if changes and not dry_run:
                 page = PageSettings.load()
                 AuditLog.record(actor=actor, via=via, action="apply_config", obj=page,

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from probes.spec import validate_probe
 from statuspage import translations
-from statuspage.config import notices
+from statuspage.config import notices, templates
 from statuspage.config.fields import (
     KEY_RE,
     Errors,
@@ -30,7 +30,7 @@ from statuspage.config.fields import (
 from statuspage.i18n import time_zones_problems
 
 LANGUAGE_CODES = translations.LANGUAGE_CODES
-TOP_KEYS = {"page", "components", "groups", "probes", "notices_sent_in_error"}
+TOP_KEYS = {"page", "components", "groups", "probes", "notices_sent_in_error", "templates"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "time_zones",
              "text_language", "translations"}
 CHANNEL_KEYS = {"name", "value", "url", "translations"}
@@ -49,6 +49,7 @@ class Config:
     components: list[dict] | None = None  # None: the file has no components section
     probes: list[dict] | None = None  # None: the file has no probes section, leave probes alone
     notices_sent_in_error: list[dict] | None = None  # statuspage.config.notices
+    templates: list[dict] | None = None  # statuspage.config.templates; None: leave templates alone
 
 
 def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Config | None, Errors]:
@@ -78,6 +79,8 @@ def validate(doc: Any, existing_components: set[str] | None = None) -> tuple[Con
         probe_keys = {p.get("key") for p in doc["probes"] if isinstance(p, dict)} \
             if isinstance(doc.get("probes"), list) else None
         config.notices_sent_in_error = notices.validate(doc["notices_sent_in_error"], probe_keys, errors)
+    if "templates" in doc:
+        config.templates = templates.validate(doc["templates"], errors)
     return (None, errors) if errors else (config, [])
 
 

@@ -6,6 +6,7 @@ from statuspage.models.notices import NoticeSentInError
 from statuspage.models.oncall import OnCallContact
 from statuspage.models.page import OfficialChannel, PageSettings
 from statuspage.models.subscribers import Delivery, DeliveryAttempt, EmailSubscriber, WebhookSubscriber
+from statuspage.models.templates import IncidentTemplate
 from statuspage.models.tokens import ApiToken
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "DeliveryAttempt",
     "EmailSubscriber",
     "Incident",
+    "IncidentTemplate",
     "IncidentUpdate",
     "NoticeSentInError",
     "OfficialChannel",

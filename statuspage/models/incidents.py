@@ -58,8 +58,8 @@ class Incident(models.Model):
     postmortem = models.TextField(blank=True, help_text="Markdown.")
     postmortem_published_at = models.DateTimeField(null=True, blank=True)
     probe_key = models.CharField(max_length=64, blank=True, help_text="Set when a probe opened it.")
-    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name}}",
-                                    validators=[TranslationsValidator("name")])
+    translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, postmortem}}",
+                                    validators=[TranslationsValidator("name", "postmortem")])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

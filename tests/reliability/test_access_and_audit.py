@@ -252,7 +252,9 @@ def test_every_change_in_the_admin_is_in_the_audit_trail_with_old_and_new_values
     probe_url = f"/admin/probes/probe/{probe.pk}/change/"
     assert console.post(probe_url, change_form(console, probe_url, enabled=None)).status_code == 302
     console.post("/admin/probes/probe/", {"action": "run_now", "_selected_action": [probe.pk]})
-    console.post("/admin/statuspage/incident/", {"action": "publish_drafts", "_selected_action": [draft.pk]})
+    confirm = console.post("/admin/statuspage/incident/", {"action": "publish_drafts",
+                                                            "_selected_action": [draft.pk]})
+    console.post(confirm["Location"])  # the action leads to the confirmation page
     console.post(f"/admin/statuspage/webhooksubscriber/{hook.pk}/delete/", {"post": "yes"})
 
     assert audited("create", incident, "admin", oncall_user, since).summary == "Login fails"
