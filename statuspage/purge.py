@@ -1,5 +1,6 @@
 """Subscriptions never confirmed are forgotten after a week: anyone may post any email
-address, and what its owner never agreed to is not kept (nor counted as a subscriber)."""
+address, and what its owner never agreed to is not kept (nor counted as a subscriber).
+Idempotency keys of the management API are forgotten after 24 hours."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from statuspage.models import AuditLog, EmailSubscriber, WebhookSubscriber
+from statuspage.models import AuditLog, EmailSubscriber, IdempotencyKey, WebhookSubscriber
+from statuspage.models.idempotency import IDEMPOTENCY_KEPT
 
 UNCONFIRMED_KEPT = timedelta(days=7)  # as long as the confirmation link is valid
 
@@ -25,3 +27,10 @@ def purge_unconfirmed(now=None) -> int:
                             summary=f"never confirmed, asked for on {subscriber.created_at:%Y-%m-%d}")
             subscriber.delete()
     return len(stale)
+
+
+def purge_idempotency_keys(now=None) -> int:
+    """Forget idempotency keys over 24 hours old (their answers hold no more than the
+    objects they created); how many."""
+    cutoff = (now or timezone.now()) - IDEMPOTENCY_KEPT
+    return IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()[0]

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (a signed-in user owns keys too); claims a key before the view runs.
+    "statuspage.api.idempotency.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "statuspage.middleware.AdminTimeZoneMiddleware",  # the console in the page's zone, not UTC
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

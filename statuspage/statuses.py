@@ -86,3 +86,36 @@ def worst_component_status(statuses) -> str:
 
 def worst_impact(impacts) -> str:
     return max(impacts, key=lambda i: IMPACT_SEVERITY[i], default=Impact.NONE)
+
+# From each status, the statuses an update may move to (docs/api.md, the transitions table).
+# An open status may be repeated (another update, same status) or moved back (it recurred);
+# a closed one moves on only to its postmortem, or back to an open status when reopened
+# explicitly. The management APIs enforce it; probes and the scheduler post through the
+# services, which keep to it by construction.
+_OPEN_INCIDENT = [IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING]
+TRANSITIONS = {
+    IncidentStatus.INVESTIGATING: [*_OPEN_INCIDENT, IncidentStatus.RESOLVED],
+    IncidentStatus.IDENTIFIED: [*_OPEN_INCIDENT, IncidentStatus.RESOLVED],
+    IncidentStatus.MONITORING: [*_OPEN_INCIDENT, IncidentStatus.RESOLVED],
+    IncidentStatus.RESOLVED: [IncidentStatus.POSTMORTEM],
+    IncidentStatus.POSTMORTEM: [],
+    MaintenanceStatus.SCHEDULED: [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
+                                  MaintenanceStatus.COMPLETED],
+    MaintenanceStatus.IN_PROGRESS: [MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING,
+                                    MaintenanceStatus.COMPLETED],
+    MaintenanceStatus.VERIFYING: [MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING,
+                                  MaintenanceStatus.COMPLETED],
+    MaintenanceStatus.COMPLETED: [],
+}
+# With an explicit reopen, from a closed status.
+REOPEN_TO = {
+    IncidentStatus.RESOLVED: _OPEN_INCIDENT,
+    IncidentStatus.POSTMORTEM: _OPEN_INCIDENT,
+    MaintenanceStatus.COMPLETED: [MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING],
+}
+
+
+def next_statuses(current: str, reopen: bool = False) -> list[str]:
+    """The statuses an update may give an incident or maintenance now in `current`."""
+    allowed = REOPEN_TO[current] if reopen and current in REOPEN_TO else TRANSITIONS.get(current, [])
+    return [str(s) for s in allowed]

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from statuspage.purge import purge_unconfirmed
+from statuspage.purge import purge_idempotency_keys, purge_unconfirmed
 from statuspage.services.maintenances import do_advance_maintenances
 
 
@@ -14,6 +14,7 @@ def advance_maintenances() -> int:
 
 @shared_task
 def purge_unconfirmed_subscriptions() -> int:
+    purge_idempotency_keys()  # the hourly upkeep: expired idempotency keys go too
     return purge_unconfirmed()
 
 

@@ -13,7 +13,18 @@ def is_oncall(user) -> bool:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`; keys are stored hashed and expire."""
+    """`Authorization: Token <key>` or `Bearer <key>` (what most HTTP clients send for an
+    API key, RFC 6750's form); keys are stored hashed and expire."""
+
+    keywords: tuple[str, ...] = ("Token", "Bearer")
+
+    def authenticate(self, request):
+        scheme = authentication.get_authorization_header(request).split(b" ", 1)[0].decode("latin-1").lower()
+        for keyword in self.keywords:
+            if scheme == keyword.lower():
+                self.keyword = keyword  # DRF's parsing, and the WWW-Authenticate of a 401, use it
+                return super().authenticate(request)
+        return None
 
     def authenticate_credentials(self, key):
         token = ApiToken.find(key)

@@ -1,3 +1,5 @@
+"""Error answers of the management API: all JSON, each saying what to do next."""
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions
@@ -16,3 +18,19 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class InvalidTransition(exceptions.APIException):
+    """409: the incident is in a status the asked one cannot follow; the body lists those
+    that can (docs/api.md, the transitions table)."""
+
+    status_code = 409
+    default_code = "invalid_transition"
+
+    def __init__(self, kind: str, current: str, wanted: str, allowed: list[str], reopenable: list[str]):
+        detail = f"A {kind} in status '{current}' cannot move to '{wanted}'; allowed next: " + (
+            ", ".join(allowed) or "none")
+        if reopenable:
+            detail += f'. To reopen it, send "reopen": true with one of {", ".join(reopenable)}'
+        super().__init__({"detail": detail, "status": current, "allowed": allowed,
+                          "allowed_with_reopen": reopenable})

@@ -12,11 +12,12 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage.public import v2
+from statuspage.api.serializers import StrictSerializer
 from statuspage.api.types import NoticeSentInErrorShape, NoticesSentInErrorShape
 from statuspage.models import AuditLog, Incident, NoticeSentInError
 
 
-class NoticeSerializer(serializers.Serializer):
+class NoticeSerializer(StrictSerializer):
     wording = serializers.CharField(max_length=5000, help_text="The message as everyone received it.")
     what_to_do = serializers.CharField(max_length=5000, help_text="Plain words: what a recipient should do.")
     channels = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
@@ -27,12 +28,6 @@ class NoticeSerializer(serializers.Serializer):
                                       help_text="About how many people received it.")
     translations = serializers.JSONField(required=False, default=dict,
                                          help_text='{"uk": {"wording": "…", "what_to_do": "…"}, …}')
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: "unknown field" for name in unknown})
-        return attrs
 
 
 @extend_schema(methods=["GET"], responses={200: NoticesSentInErrorShape}, summary="The incident's notices sent in error")

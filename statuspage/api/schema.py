@@ -4,11 +4,14 @@ drf-spectacular documents only the success codes the views declare; a client (an
 schemathesis, tests/reliability/test_api_fuzz.py) must also know the error answers, which are all
 JSON (statuspage.api.errors): 401 without a valid token, 403 for a user not on call,
 404 for an unknown id or key, 400 with a message per field, 413/415 for a body that is
-too big or not JSON.
+too big or not JSON; on a POST, 409 and 422 of the Idempotency-Key (and 409 for a status
+that cannot follow the incident's). Every POST documents the Idempotency-Key header, and the
+token is accepted as `Token <key>` or `Bearer <key>` (two security schemes).
 """
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
 from statuspage.api import types
@@ -27,6 +30,15 @@ _DESCRIPTIONS = {
     "404": "No such object",
     "413": "The body is over DATA_UPLOAD_MAX_MEMORY_SIZE",
     "415": "The body is not JSON",
+    "409": "A request with this Idempotency-Key is still in flight (retry), or, for an update, the status "
+           "cannot follow the incident's: `allowed` lists those that can",
+    "422": "This Idempotency-Key was used in the last 24 hours for a different request",
+}
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique string (a UUID). A retry with the same key and body within 24 hours gets the first "
+                   "answer (with `Idempotent-Replayed: true`) and creates nothing; another body: 422.",
 }
 _WITH_BODY = {"POST", "PUT", "PATCH"}
 
@@ -43,6 +55,9 @@ class ManagementAutoSchema(AutoSchema):
             codes.append("400")
         if method.upper() in _WITH_BODY:
             codes += ["413", "415"]
+        if method.upper() == "POST":
+            codes += ["409", "422"]
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
         responses = operation["responses"]
         for code in codes:
             responses.setdefault(code, {
@@ -51,6 +66,21 @@ class ManagementAutoSchema(AutoSchema):
             })
         return operation
 
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """One token, two ways to send it: `Token <key>` and `Bearer <key>`."""
+
+    target_class = "statuspage.api.auth.TokenAuthentication"
+    name = ["tokenAuth", "bearerAuth"]
+    priority = 0  # over drf-spectacular's own, for DRF's class; OAuth's (statuspage_v1) is 1
+
+    def get_security_requirement(self, auto_schema):
+        return [{"tokenAuth": []}, {"bearerAuth": []}]
+
+    def get_security_definition(self, auto_schema):
+        return [{"type": "apiKey", "in": "header", "name": "Authorization",
+                 "description": 'An API token (manage.py oncall token): "Token <token>"'},
+                {"type": "http", "scheme": "bearer", "description": "The same API token: \"Bearer <token>\""}]
 
 
 # The public v2 API (docs/api.md) is plain Django views (snapshotted, no DRF), which

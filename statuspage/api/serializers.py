@@ -1,11 +1,48 @@
+"""Request shapes of the management API (docs/api.md), strict: a field the shape does not
+name is refused with a message naming it (StrictSerializer, for every write, nested ones
+too), and a value that is not one of a field's choices is refused listing the valid ones."""
+
+from collections.abc import Mapping
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from statuspage.models import Component, Incident, IncidentTemplate
 from statuspage.api.types import IMPACT_CHOICES
-from statuspage.statuses import ComponentStatus, IncidentStatus, MaintenanceStatus
+from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.public.v2 import MAINTENANCE_IMPACT
+
+
+def name_choices(field: serializers.Field, label: str) -> None:
+    """`'fixed' is not a valid status; valid: investigating, …` instead of DRF's bare
+    "is not a valid choice.", for a choice field and the choices of a dict's or list's values."""
+    child = getattr(field, "child", None)
+    if isinstance(child, serializers.ChoiceField):
+        name_choices(child, "component status" if set(child.choices) == set(ComponentStatus.values) else label)
+    if isinstance(field, serializers.ChoiceField):
+        valid = ", ".join(str(choice) for choice in field.choices)
+        field.error_messages["invalid_choice"] = f"'{{input}}' is not a valid {label}; valid: {valid}"
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses each field it does not name (a typo such as `titel` must not publish an
+    incident without its title), and names the valid values of its choice fields."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            name_choices(field, name.replace("_", " "))
+        return fields
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            known = [name for name, field in self.fields.items() if not field.read_only]
+            unknown = sorted(set(data) - set(known))
+            if unknown:
+                message = f"unknown field; known: {', '.join(known)}"
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)
 
 
 # OpenAPI 3.0 has no propertyNames (JSON Schema 2019+): the key's form is in the description.
@@ -61,7 +98,7 @@ def filled_from_template(attrs: dict, initial: dict, new_incident: bool) -> dict
     return {**attrs, **template.fill(sent, new_incident=new_incident)}
 
 
-class IncidentCreateSerializer(serializers.Serializer):
+class IncidentCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=255, required=False, help_text="Required unless a template gives it.")
     template = template_field()
     status = serializers.ChoiceField(
@@ -91,7 +128,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         status = attrs.get("status")
         if status and status not in Incident.allowed_statuses(kind):
             raise serializers.ValidationError(
-                {"status": f"'{status}' is not a valid {kind} status; use one of "
+                {"status": f"'{status}' is not a valid {kind} status; valid: "
                            f"{', '.join(Incident.allowed_statuses(kind))}"})
         if "scheduled_until" in attrs and not maintenance:
             raise serializers.ValidationError({"scheduled_for": "is required with scheduled_until"})
@@ -107,7 +144,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class IncidentUpdateSerializer(serializers.Serializer):
+class IncidentUpdateSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=[*IncidentStatus.choices, *MaintenanceStatus.choices])
     template = template_field()
     body = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
@@ -115,19 +152,22 @@ class IncidentUpdateSerializer(serializers.Serializer):
     body_translations = TextsByLanguageField(required=False, default=dict,
                                              help_text='The body in other languages: {"uk": "…", "uz": "…"}.')
 
-    def validate_status(self, value):
-        incident = self.context["incident"]
-        if value not in Incident.allowed_statuses(incident.kind):
-            raise serializers.ValidationError(
-                f"'{value}' is not a valid {incident.kind} status; use one of "
-                f"{', '.join(Incident.allowed_statuses(incident.kind))}")
-        return value
+    reopen = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: reopen a resolved incident (or completed maintenance); without it, 409.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        incident = self.context.get("incident")
+        if incident is not None:  # only this kind's statuses are valid (none in the schema's view)
+            self.fields["status"].choices = Incident.allowed_statuses(incident.kind)
+            name_choices(self.fields["status"], f"{incident.kind} status")
 
     def validate(self, attrs):
         return filled_from_template(attrs, self.initial_data, new_incident=False)
 
 
-class ComponentPatchSerializer(serializers.Serializer):
+class ComponentPatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=ComponentStatus.choices)
 
 
@@ -140,3 +180,31 @@ class ConfigErrorSerializer(serializers.Serializer):
 class ConfigResultSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     changes = serializers.ListField(child=serializers.CharField())
+
+
+class AtLeastOneField(StrictSerializer):
+    """A PATCH body: every field optional, but an empty one is a mistake, not a no-op."""
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": [
+                f"nothing to change: give one or more of {', '.join(self.fields)}"]})
+        return attrs
+
+
+class IncidentPatchSerializer(AtLeastOneField):
+    name = serializers.CharField(max_length=255, required=False)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    name_translations = TextsByLanguageField(required=False,
+                                             help_text='{"uk": "…"}: set these languages\' names; "" removes one.')
+    postmortem = serializers.CharField(allow_blank=True, required=False, max_length=50000,
+                                       help_text='Markdown; shown on the page at once. "" withdraws it.')
+    published = serializers.BooleanField(required=False,
+                                         help_text="true publishes a draft (subscribers hear of it then); "
+                                                   "a published incident cannot become a draft again.")
+
+
+class UpdateEditSerializer(AtLeastOneField):
+    body = serializers.CharField(allow_blank=True, required=False, max_length=20000, help_text="Markdown.")
+    body_translations = TextsByLanguageField(required=False,
+                                             help_text='{"uk": "…"}: set these languages\' bodies; "" removes one.')

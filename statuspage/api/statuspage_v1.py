@@ -28,6 +28,7 @@ from statuspage.public import v2
 from statuspage.api import types
 from statuspage.api.auth import TokenAuthentication
 from statuspage.api.parsers import BracketFormParser, SafeJSONParser
+from statuspage.api import serializers as api_serializers
 from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
 from statuspage.models import AuditLog, Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
 from statuspage.services.changes import public_changed
@@ -45,6 +46,7 @@ class OAuthAuthentication(TokenAuthentication):
     """Statuspage's `Authorization: OAuth <key>`, with this instance's API tokens."""
 
     keyword = "OAuth"
+    keywords = ("OAuth",)
 
 
 class OAuthScheme(OpenApiAuthenticationExtension):
@@ -83,20 +85,14 @@ AUTOMATIC = ("scheduled_auto_in_progress", "scheduled_auto_completed", "schedule
 SET_BY_CONFIG = ("name", "description", "group_id", "showcase", "only_show_if_degraded", "start_date")
 
 
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not name, each with its own message."""
+class StrictSerializer(api_serializers.StrictSerializer):
+    """The management API's strictness (unknown fields refused, each named), plus
+    Statuspage's flags that only match what this page does."""
 
     flags: tuple[str, ...] = ()  # Statuspage's booleans it accepts (see refuse_unsupported)
 
     def get_fields(self):
         return {**super().get_fields(), **{name: serializers.BooleanField(required=False) for name in self.flags}}
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
-        return super().to_internal_value(data)
 
     def refuse_unsupported(self, attrs: dict) -> None:
         errors = {}

@@ -4,7 +4,9 @@ from statuspage.api import notices, views, webhooks
 
 urlpatterns = [
     path("incidents/", views.incidents, name="api-incidents"),
+    path("incidents/<str:incident_id>/", views.incident, name="api-incident"),
     path("incidents/<str:incident_id>/updates/", views.incident_updates, name="api-incident-updates"),
+    path("incidents/<str:incident_id>/updates/<str:update_id>/", views.incident_update, name="api-incident-update"),
     path("incidents/<str:incident_id>/notices-sent-in-error/", notices.incident_notices,
          name="api-incident-notices"),
     path("components/", views.components, name="api-components"),

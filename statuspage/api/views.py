@@ -5,29 +5,43 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from statuspage.public import v2
 from statuspage.api import types
 from statuspage.api.params import flag
+from statuspage.api.errors import InvalidTransition
 from statuspage.api.serializers import (
     ComponentPatchSerializer,
     ConfigErrorSerializer,
     ConfigResultSerializer,
     IncidentCreateSerializer,
+    IncidentPatchSerializer,
     IncidentUpdateSerializer,
+    UpdateEditSerializer,
 )
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
-from statuspage.models import Component, Incident, PageSettings
+from statuspage.models import Component, Incident, IncidentUpdate, PageSettings
 from statuspage.public.state import incidents_with_timeline
 from statuspage.services.components import do_set_component_status
+from statuspage.services.incident_edits import do_delete_incident, do_edit_update, do_update_incident
 from statuspage.services.incidents import do_open_incident, do_post_update
+from statuspage.statuses import next_statuses
 
 
 def _incident_response(incident_id: str, code=http.HTTP_200_OK) -> Response:
     incident = incidents_with_timeline(public=False).get(pk=incident_id)
     return Response(v2.incident_dict(incident, PageSettings.load()), status=code)
+
+
+def check_transition(incident: Incident, wanted: str, reopen: bool) -> None:
+    """409 unless `wanted` may follow the incident's status (statuses.TRANSITIONS)."""
+    allowed = next_statuses(incident.status, reopen)
+    if wanted not in allowed:
+        raise InvalidTransition(incident.kind, incident.status, wanted, allowed,
+                                [] if reopen else next_statuses(incident.status, reopen=True))
 
 
 @extend_schema(methods=["GET"], responses={200: types.ManagedIncidentListShape}, summary="List incidents, newest first")
@@ -61,10 +75,50 @@ def incident_updates(request, incident_id: str):
     serializer = IncidentUpdateSerializer(data=request.data, context={"incident": incident})
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
+    check_transition(incident, data["status"], data["reopen"])
     do_post_update(incident, status=data["status"], body=data["body"], components=data["components"],
-                         author=request.user, via="api",
+                   author=request.user, via="api",
                          translations={lang: body for lang, body in data["body_translations"].items() if body})
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
+
+
+@extend_schema(methods=["GET"], responses={200: types.ManagedIncidentShape}, summary="An incident, drafts too",
+               operation_id="v1_incident_retrieve")
+@extend_schema(methods=["PATCH"], request=IncidentPatchSerializer, responses={200: types.ManagedIncidentShape},
+               summary="Correct an incident: name, impact, names in other languages, postmortem; publish a draft",
+               operation_id="v1_incident_partial_update")
+@extend_schema(methods=["DELETE"], responses={204: None},
+               summary="Delete an incident and its timeline (needs the delete_incident permission)",
+               operation_id="v1_incident_destroy")
+@api_view(["GET", "PATCH", "DELETE"])
+def incident(request, incident_id: str):
+    target = get_object_or_404(Incident, pk=incident_id)
+    if request.method == "DELETE":
+        if not request.user.has_perm("statuspage.delete_incident"):
+            raise PermissionDenied("Deleting an incident needs the delete_incident permission (admins).")
+        do_delete_incident(target, actor=request.user, via="api")
+        return Response(status=http.HTTP_204_NO_CONTENT)
+    if request.method == "PATCH":
+        serializer = IncidentPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        do_update_incident(target, actor=request.user, via="api", **serializer.validated_data)
+    fresh = incidents_with_timeline(public=False).get(pk=incident_id)
+    return Response({**v2.incident_dict(fresh, PageSettings.load()), "published": fresh.published})
+
+
+@extend_schema(request=UpdateEditSerializer, responses={200: types.IncidentShape},
+               summary="Correct an update's text; subscribers are not notified again")
+@api_view(["PATCH"])
+def incident_update(request, incident_id: str, update_id: str):
+    update = get_object_or_404(IncidentUpdate.objects.select_related("incident"), pk=update_id,
+                               incident_id=incident_id)
+    serializer = UpdateEditSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    fields = dict(serializer.validated_data)
+    if "body_translations" in fields:
+        fields["translations"] = fields.pop("body_translations")
+    do_edit_update(update, actor=request.user, via="api", **fields)
+    return _incident_response(incident_id)
 
 
 @extend_schema(methods=["PATCH"], request=ComponentPatchSerializer, responses={200: types.ComponentShape},

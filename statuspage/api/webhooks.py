@@ -9,6 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage.api import types
+from statuspage.api.serializers import StrictSerializer
 from statuspage.delivery_tasks import deliver_batch
 from statuspage.models import AuditLog, Component, WebhookSubscriber
 from statuspage.webhooks.dispatch import send_test_event
@@ -24,7 +25,7 @@ def validate_webhook_url(url: str) -> str:
     return url
 
 
-class WebhookCreateSerializer(serializers.Serializer):
+class WebhookCreateSerializer(StrictSerializer):
     url = serializers.URLField(max_length=2000, validators=[validate_webhook_url])
     components = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
                                        help_text="Component keys; empty: every component.")

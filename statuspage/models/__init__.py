@@ -1,6 +1,7 @@
 from statuspage.models.audit import AuditLog
 from statuspage.models.components import Component, ComponentGroup, ComponentStatusChange
 from statuspage.models.events import OutboxEvent
+from statuspage.models.idempotency import IdempotencyKey
 from statuspage.models.incidents import AffectedComponent, Incident, IncidentUpdate
 from statuspage.models.notices import NoticeSentInError
 from statuspage.models.oncall import OnCallContact
@@ -19,6 +20,7 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "EmailSubscriber",
+    "IdempotencyKey",
     "Incident",
     "IncidentTemplate",
     "IncidentUpdate",
