@@ -30,12 +30,13 @@ from statuspage.api.auth import TokenAuthentication
 from statuspage.api.parsers import BracketFormParser, SafeJSONParser
 from statuspage.api import serializers as api_serializers
 from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
-from statuspage.models import AuditLog, Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
-from statuspage.services.changes import public_changed
+from statuspage.api.views import check_transition
+from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
 from statuspage.public.state import PublicState, incidents_with_timeline
 from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus, MaintenanceStatus
 from statuspage.webhooks.bodies import WEBHOOK_UPDATE_EXTRA
 from statuspage.services.components import do_set_component_status
+from statuspage.services.incident_edits import do_edit_update, do_update_incident
 from statuspage.services.incidents import do_open_incident, do_post_update
 
 VIA = "statuspage-api"  # AuditLog.via: which door a change came through
@@ -322,6 +323,8 @@ def incident(request, page_id: str, incident_id: str):
             posted.pop("name", None)  # renamed above; an update has no name nor impact
             posted.pop("impact", None)
             data = _v1_valid(IncidentUpdateSerializer(data=posted, context={"incident": target}))
+            if "status" in fields:  # a body alone adds to the timeline in the status it has
+                check_transition(target, data["status"], reopen=False)
             do_post_update(target, status=data["status"], body=data["body"], components=data["components"],
                                author=request.user, via=VIA)
     return Response(incident_shape(_incident(incident_id), page))
@@ -329,20 +332,15 @@ def incident(request, page_id: str, incident_id: str):
 
 def _rename_and_reimpact(target: Incident, fields: dict, actor) -> None:
     changes = {}
-    if fields.get("name") and fields["name"] != target.name:
-        changes["name"] = [target.name, fields["name"]]
+    if fields.get("name"):
+        changes["name"] = fields["name"]
     impact = fields.get("impact_override")
-    if impact and impact != target.impact and not (impact == "maintenance" and target.is_maintenance):
+    if impact and not (impact == "maintenance" and target.is_maintenance):
         if impact == "maintenance":
             raise serializers.ValidationError({"incident": {"impact_override": ["'maintenance' is for maintenances"]}})
-        changes["impact"] = [target.impact, impact]
-    if not changes:
-        return
-    Incident.objects.filter(pk=target.pk).update(**{name: new for name, (_, new) in changes.items()})
-    AuditLog.record(actor=actor, via=VIA, action="update", obj=target, changes=changes,
-                    summary="; ".join(f"{name}: {old} → {new}" for name, (old, new) in changes.items()))
-    if target.published:
-        public_changed()
+        changes["impact"] = impact
+    if changes:
+        do_update_incident(target, actor=actor, via=VIA, **changes)
 
 
 @extend_schema(request=_json(IncidentUpdateRequest), responses={200: types.StatuspageIncidentUpdateShape}, tags=TAG,
@@ -354,17 +352,8 @@ def incident_update(request, page_id: str, incident_id: str, update_id: str):
     _page(page_id)
     update = get_object_or_404(IncidentUpdate, pk=update_id, incident_id=incident_id)
     fields = _valid(IncidentUpdateRequest, request, "incident_update")
-    changes = {name: [str(getattr(update, name)), str(fields[name])] for name in ("body", "display_at")
-               if name in fields and fields[name] != getattr(update, name)}
-    if changes:
-        with transaction.atomic():
-            for name in changes:
-                setattr(update, name, fields[name])
-            update.save(update_fields=[*changes, "updated_at"])
-            AuditLog.record(actor=request.user, via=VIA, action="edit_update", obj=update.incident,
-                            summary=f"update {update.pk}: {', '.join(changes)} corrected", changes=changes)
-            if update.incident.published:
-                public_changed()
+    do_edit_update(update, actor=request.user, via=VIA,
+                   **{name: fields[name] for name in ("body", "display_at") if name in fields})
     fresh = incidents_with_timeline(public=False).get(pk=incident_id)
     return Response(update_shape(v2.update_dict(next(u for u in fresh.updates.all() if u.pk == update.pk))))
 
