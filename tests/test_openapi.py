@@ -111,3 +111,35 @@ def test_the_statuspage_management_answers_match_their_schemas(spec, busy, api):
     item = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"]
     for incident in listed.json():
         assert [e.message for e in strict(spec, item).iter_errors(incident)] == [], incident["name"]
+
+
+def test_every_post_documents_the_idempotency_key_and_its_409_and_422(spec):
+    posts = [(path, operations["post"]) for path, operations in spec["paths"].items() if "post" in operations]
+
+    assert len(posts) >= 5
+    for path, operation in posts:
+        assert "Idempotency-Key" in [p["name"] for p in operation["parameters"] if p["in"] == "header"], path
+        assert {"409", "422"} <= set(operation["responses"]), path
+
+
+def test_the_schema_shows_bearer_tokens_and_the_one_incident_endpoints(spec):
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": 'The same API token: "Bearer <token>"'}
+    one = spec["paths"]["/api/v1/incidents/{incident_id}/"]
+    assert set(one) >= {"get", "patch", "delete"} and {"bearerAuth": []} in one["patch"]["security"]
+    assert "patch" in spec["paths"]["/api/v1/incidents/{incident_id}/updates/{update_id}/"]
+
+
+def test_the_one_incident_answers_match_their_schemas(spec, page, api):
+    incident = api.post("/api/v1/incidents/", {"name": "Outage"}, format="json").json()
+    one, update = f"/api/v1/incidents/{incident['id']}/", incident["incident_updates"][0]["id"]
+    answers = {
+        ("/api/v1/incidents/{incident_id}/", "get", "200"): api.get(one),
+        ("/api/v1/incidents/{incident_id}/", "patch", "200"): api.patch(one, {"name": "Outage!"}, format="json"),
+        ("/api/v1/incidents/{incident_id}/updates/{update_id}/", "patch", "200"): api.patch(
+            f"{one}updates/{update}/", {"body": "Fixed text."}, format="json"),
+    }
+    for (path, method, code), response in answers.items():
+        assert str(response.status_code) == code, (path, response.content)
+        errors = [e.message for e in strict(spec, response_ref(spec, path, method, code)).iter_errors(response.json())]
+        assert errors == [], (path, method)

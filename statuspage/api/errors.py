@@ -28,7 +28,8 @@ class InvalidTransition(exceptions.APIException):
     default_code = "invalid_transition"
 
     def __init__(self, kind: str, current: str, wanted: str, allowed: list[str], reopenable: list[str]):
-        detail = f"A {kind} in status '{current}' cannot move to '{wanted}'; allowed next: " + (
+        article = "An" if kind[0] in "aeiou" else "A"
+        detail = f"{article} {kind} in status '{current}' cannot move to '{wanted}'; allowed next: " + (
             ", ".join(allowed) or "none")
         if reopenable:
             detail += f'. To reopen it, send "reopen": true with one of {", ".join(reopenable)}'
