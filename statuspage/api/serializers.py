@@ -25,9 +25,10 @@ def name_choices(field: serializers.Field, label: str) -> None:
         field.error_messages["invalid_choice"] = f"'{{input}}' is not a valid {label}; valid: {valid}"
 
 
+# The base of every write serializer: a typo such as `titel` must not publish an incident
+# without its title. Its docstring is what the OpenAPI schema says of each request body.
 class StrictSerializer(serializers.Serializer):
-    """Refuses each field it does not name (a typo such as `titel` must not publish an
-    incident without its title), and names the valid values of its choice fields."""
+    """A field not listed here is refused: 400, naming each unknown field."""
 
     def get_fields(self):
         fields = super().get_fields()
@@ -182,8 +183,8 @@ class ConfigResultSerializer(serializers.Serializer):
     changes = serializers.ListField(child=serializers.CharField())
 
 
-class AtLeastOneField(StrictSerializer):
-    """A PATCH body: every field optional, but an empty one is a mistake, not a no-op."""
+class AtLeastOneField(StrictSerializer):  # a PATCH: an empty body is a mistake, not a no-op
+    """Give one or more of these fields; a field not listed here is refused (400 naming it)."""
 
     def validate(self, attrs):
         if not attrs:

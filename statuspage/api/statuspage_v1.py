@@ -86,9 +86,9 @@ AUTOMATIC = ("scheduled_auto_in_progress", "scheduled_auto_completed", "schedule
 SET_BY_CONFIG = ("name", "description", "group_id", "showcase", "only_show_if_degraded", "start_date")
 
 
+# The management API's strictness, plus Statuspage's flags that only match what this page does.
 class StrictSerializer(api_serializers.StrictSerializer):
-    """The management API's strictness (unknown fields refused, each named), plus
-    Statuspage's flags that only match what this page does."""
+    """A field not listed here is refused: 400, naming each unknown field."""
 
     flags: tuple[str, ...] = ()  # Statuspage's booleans it accepts (see refuse_unsupported)
 

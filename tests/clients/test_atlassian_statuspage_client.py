@@ -74,3 +74,18 @@ def test_the_client_sees_a_refusal_naming_the_field(client, page_id):
             {"incident": {"name": "x", "deliver_notifications": False}}, page_id)
 
     assert refused.value.status == 400 and "deliver_notifications" in refused.value.body.decode()
+
+
+def test_the_client_resolving_a_resolved_incident_gets_409_with_the_allowed_statuses(client, page_id):
+    incidents = IncidentsApi(client)
+    created = incidents.post_pages_page_id_incidents({"incident": {"name": "Sign-in slow"}}, page_id)
+    incidents.patch_pages_page_id_incidents_incident_id({"incident": {"status": "resolved"}}, page_id, created.id)
+
+    with pytest.raises(ApiException) as refused:
+        incidents.patch_pages_page_id_incidents_incident_id(
+            {"incident": {"status": "resolved", "body": "Resolved again"}}, page_id, created.id)
+    corrected = incidents.patch_pages_page_id_incidents_incident_id(
+        {"incident": {"body": "Resolved: the certificate was renewed."}}, page_id, created.id)
+
+    assert refused.value.status == 409 and '"allowed":["postmortem"]' in refused.value.body.decode()
+    assert [u.status for u in corrected.incident_updates] == ["resolved", "resolved", "investigating"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from statuspage.models import Component, PageSettings
+from statuspage.models import Component, Incident, PageSettings
 from tests.conftest import token_for
 from statuspage.services.incidents import do_open_incident
 
@@ -62,3 +62,23 @@ def test_the_generated_client_reads_v2_and_posts_statuspage_style(generated, liv
 
     assert isinstance(summary, Summary) and summary.incidents[0].impact == ImpactEnum.MINOR
     assert isinstance(created, StatuspageIncident) and created.impact == ImpactEnum.MAJOR
+
+
+def test_the_generated_client_retries_with_an_idempotency_key_and_corrects_an_incident(
+        generated, live_server, transactional_db, page, oncall_user):
+    from status_client.api.v1 import v1_incident_partial_update, v1_incidents_create
+    from status_client.client import AuthenticatedClient
+    from status_client.models import IncidentCreateRequest, ManagedIncident, PatchedIncidentPatchRequest
+
+    client = AuthenticatedClient(base_url=live_server.url, token=token_for(oncall_user))  # "Bearer", its default
+    body = IncidentCreateRequest.from_dict({"name": "Data wrong", "components": {"reserve-data": "major_outage"}})
+
+    first = v1_incidents_create.sync_detailed(client=client, body=body, idempotency_key="retry-me")
+    retried = v1_incidents_create.sync_detailed(client=client, body=body, idempotency_key="retry-me")
+    renamed = v1_incident_partial_update.sync(
+        first.parsed.id, client=client, body=PatchedIncidentPatchRequest.from_dict({"name": "Data shown wrong"}))
+
+    assert first.status_code == retried.status_code == 201 and retried.content == first.content
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert Incident.objects.count() == 1
+    assert isinstance(renamed, ManagedIncident) and renamed.name == "Data shown wrong"
