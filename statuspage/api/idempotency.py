@@ -86,13 +86,13 @@ class IdempotencyKeyMiddleware:
         key = request.headers.get(HEADER)
         if key is None or request.method != "POST" or not request.path.startswith(PREFIXES):
             return self.get_response(request)
+        owner = _owner(request)
+        if owner is None:
+            return self.get_response(request)  # refused as anonymous (401) whatever the key says
         key = key.strip().removeprefix('"').removesuffix('"')  # the draft's sf-string form is quoted
         if not key or len(key) > MAX_KEY or not key.isascii() or not key.isprintable():
             return JsonResponse({"detail": f"{HEADER} must be 1 to {MAX_KEY} printable ASCII characters."},
                                 status=400)
-        owner = _owner(request)
-        if owner is None:
-            return self.get_response(request)  # refused as anonymous; nothing to remember
         fingerprint = _fingerprint(request)
         row, claimed = _claim(owner, key, fingerprint)
         if not claimed:

@@ -36,7 +36,7 @@ _DESCRIPTIONS = {
 }
 IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
     "description": "Any unique string (a UUID). A retry with the same key and body within 24 hours gets the first "
                    "answer (with `Idempotent-Replayed: true`) and creates nothing; another body: 422.",
 }
