@@ -126,3 +126,28 @@ def test_the_statuspage_api_honours_the_key_too(api, page):
 
     assert first.status_code == again.status_code == 201 and again.content == first.content
     assert Incident.objects.count() == 1
+
+
+def test_a_claim_whose_process_died_is_taken_over_after_five_minutes(api, page):
+    post(api, "/api/v1/incidents/", OUTAGE, "k-8")
+    Incident.objects.all().delete()  # as if the request's process had died before its work committed
+    IdempotencyKey.objects.update(status_code=None, created_at=IdempotencyKey.objects.get().created_at
+                                  - timedelta(minutes=6))
+
+    response = post(api, "/api/v1/incidents/", OUTAGE, "k-8")
+
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Incident.objects.count() == 1 and IdempotencyKey.objects.get().status_code == 201
+
+
+def test_statuspages_form_body_is_idempotent_too(api, page):
+    base = f"/api/statuspage/v1/pages/{PageSettings.load().public_id}"
+    form = "incident%5Bname%5D=Outage&incident%5Bstatus%5D=investigating"
+
+    first = api.generic("POST", f"{base}/incidents", form, content_type="application/x-www-form-urlencoded",
+                        HTTP_IDEMPOTENCY_KEY="form-1")
+    again = api.generic("POST", f"{base}/incidents", form, content_type="application/x-www-form-urlencoded",
+                        HTTP_IDEMPOTENCY_KEY="form-1")
+
+    assert first.status_code == again.status_code == 201 and again.content == first.content
+    assert Incident.objects.count() == 1

@@ -166,3 +166,18 @@ def test_a_completed_maintenance_is_closed_and_a_scheduled_one_cannot_skip_to_ve
 
     assert skip.status_code == 409 and skip.json()["allowed"] == ["scheduled", "in_progress", "completed"]
     assert again.status_code == 409 and again.json()["allowed"] == []
+
+
+def test_the_statuspage_api_keeps_to_the_table_and_reopens_only_when_asked(page, api):
+    from statuspage.models import PageSettings
+
+    base = f"/api/statuspage/v1/pages/{PageSettings.load().public_id}/incidents"
+    created = api.post(base, {"incident": {"name": "Sign-in slow"}}, format="json").json()
+    api.patch(f"{base}/{created['id']}", {"incident": {"status": "resolved"}}, format="json")
+
+    silent = api.patch(f"{base}/{created['id']}", {"incident": {"status": "identified"}}, format="json")
+    asked = api.patch(f"{base}/{created['id']}", {"incident": {"status": "identified", "reopen": True}}, format="json")
+
+    assert silent.status_code == 409 and silent.json()["allowed_with_reopen"] == ["investigating", "identified",
+                                                                                  "monitoring"]
+    assert asked.status_code == 200 and asked.json()["status"] == "identified"

@@ -6,6 +6,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from statuspage.statuses import next_statuses
+
 DATABASE_DOWN = "The database is unavailable; nothing was changed. Try again in a minute."
 
 
@@ -35,3 +37,11 @@ class InvalidTransition(exceptions.APIException):
             detail += f'. To reopen it, send "reopen": true with one of {", ".join(reopenable)}'
         super().__init__({"detail": detail, "status": current, "allowed": allowed,
                           "allowed_with_reopen": reopenable})
+
+
+def check_transition(incident, wanted: str, reopen: bool) -> None:
+    """409 unless `wanted` may follow the incident's status (statuses.TRANSITIONS)."""
+    allowed = next_statuses(incident.status, reopen)
+    if wanted not in allowed:
+        raise InvalidTransition(incident.kind, incident.status, wanted, allowed,
+                                [] if reopen else next_statuses(incident.status, reopen=True))

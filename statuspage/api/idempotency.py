@@ -9,15 +9,18 @@ it. Before the view runs, a row (owner, key) is claimed under a unique constrain
 committed transaction: of two concurrent requests with one key, only one claims it; the other
 gets 409 while the first is in flight. The answer is stored on the row; one that says nothing
 about the request (401, 403, 429, 5xx) is not kept, so the client may retry with the same key.
-The same key with another body is a 422. Keys live 24 hours (pruned by statuspage.purge).
+The same key with another body is a 422. Keys live 24 hours (pruned by statuspage.purge);
+a claim left without an answer for 5 minutes (its process died) is taken over by a retry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -29,6 +32,9 @@ PREFIXES = ("/api/v1/", "/api/statuspage/v1/")
 MAX_KEY = 255
 # Answers about the credentials or the server, not the request: a retry may get another.
 _NOT_KEPT = {401, 403, 429}
+# A claim with no answer this long after is a request whose process died: a retry takes it
+# over (no request runs this long: the server's timeouts end it first).
+ABANDONED = timedelta(minutes=5)
 
 
 def _owner(request) -> str | None:
@@ -56,8 +62,10 @@ def _fingerprint(request) -> str:
 
 def _claim(owner: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
     """The row for (owner, key), and whether this request claimed it."""
-    stale = timezone.now() - IDEMPOTENCY_KEPT
-    IdempotencyKey.objects.filter(owner=owner, key=key, created_at__lt=stale).delete()
+    now = timezone.now()
+    IdempotencyKey.objects.filter(owner=owner, key=key).filter(
+        Q(created_at__lt=now - IDEMPOTENCY_KEPT) | Q(status_code__isnull=True, created_at__lt=now - ABANDONED)
+    ).delete()
     try:
         with transaction.atomic():
             return IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint), True

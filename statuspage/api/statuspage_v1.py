@@ -30,7 +30,7 @@ from statuspage.api.auth import TokenAuthentication
 from statuspage.api.parsers import BracketFormParser, SafeJSONParser
 from statuspage.api import serializers as api_serializers
 from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
-from statuspage.api.views import check_transition
+from statuspage.api.errors import check_transition
 from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
 from statuspage.public.state import PublicState, incidents_with_timeline
 from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus, MaintenanceStatus
@@ -121,6 +121,8 @@ class IncidentFields(StrictSerializer):
     scheduled_until = serializers.DateTimeField(required=False, allow_null=True)
     backfill_date = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     metadata = serializers.DictField(required=False)
+    reopen = serializers.BooleanField(required=False, help_text="Not Statuspage's: true reopens a resolved incident "
+                                                                "(without it, 409; docs/api.md, transitions)")
 
     def validate(self, attrs):
         self.refuse_unsupported(attrs)
@@ -324,7 +326,7 @@ def incident(request, page_id: str, incident_id: str):
             posted.pop("impact", None)
             data = _v1_valid(IncidentUpdateSerializer(data=posted, context={"incident": target}))
             if "status" in fields:  # a body alone adds to the timeline in the status it has
-                check_transition(target, data["status"], reopen=False)
+                check_transition(target, data["status"], reopen=fields.get("reopen", False))
             do_post_update(target, status=data["status"], body=data["body"], components=data["components"],
                                author=request.user, via=VIA)
     return Response(incident_shape(_incident(incident_id), page))

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from statuspage.public import v2
 from statuspage.api import types
 from statuspage.api.params import flag
-from statuspage.api.errors import InvalidTransition
+from statuspage.api.errors import check_transition
 from statuspage.api.serializers import (
     ComponentPatchSerializer,
     ConfigErrorSerializer,
@@ -28,20 +28,11 @@ from statuspage.public.state import incidents_with_timeline
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incident_edits import do_delete_incident, do_edit_update, do_update_incident
 from statuspage.services.incidents import do_open_incident, do_post_update
-from statuspage.statuses import next_statuses
 
 
 def _incident_response(incident_id: str, code=http.HTTP_200_OK) -> Response:
     incident = incidents_with_timeline(public=False).get(pk=incident_id)
     return Response(v2.incident_dict(incident, PageSettings.load()), status=code)
-
-
-def check_transition(incident: Incident, wanted: str, reopen: bool) -> None:
-    """409 unless `wanted` may follow the incident's status (statuses.TRANSITIONS)."""
-    allowed = next_statuses(incident.status, reopen)
-    if wanted not in allowed:
-        raise InvalidTransition(incident.kind, incident.status, wanted, allowed,
-                                [] if reopen else next_statuses(incident.status, reopen=True))
 
 
 @extend_schema(methods=["GET"], responses={200: types.ManagedIncidentListShape}, summary="List incidents, newest first")
