@@ -109,7 +109,7 @@ def test_time_from_a_posted_incident_to_the_public_page(page, oncall_user, tmp_p
             began = time.monotonic()
             code, _ = _post(base + "/api/v1/incidents/", {"name": name}, token)
             assert code == 201
-            wait_for(lambda: _page_shows(base, name), timeout=30, interval=0.02, what="the public page")
+            wait_for(lambda name=name: _page_shows(base, name), timeout=30, interval=0.02, what="the public page")
             seconds.append(time.monotonic() - began)
     median = statistics.median(seconds)
     print(f"\nincident known → visible on the public page (runserver, SQLite, 5 runs): "

@@ -5,8 +5,15 @@ is accepted as `Token` or `Bearer`."""
 import pytest
 from rest_framework.test import APIClient
 
-from statuspage.models import AuditLog, Component, Incident, IncidentUpdate, NoticeSentInError, PageSettings
-from statuspage.models import WebhookSubscriber
+from statuspage.models import (
+    AuditLog,
+    Component,
+    Incident,
+    IncidentUpdate,
+    NoticeSentInError,
+    PageSettings,
+    WebhookSubscriber,
+)
 from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db

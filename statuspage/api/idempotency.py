@@ -66,11 +66,15 @@ def _claim(owner: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool
     IdempotencyKey.objects.filter(owner=owner, key=key).filter(
         Q(created_at__lt=now - IDEMPOTENCY_KEPT) | Q(status_code__isnull=True, created_at__lt=now - ABANDONED)
     ).delete()
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint), True
-    except IntegrityError:
-        return IdempotencyKey.objects.get(owner=owner, key=key), False
+    for _ in range(3):  # the holder may release its claim (a 401, a 5xx) between our two steps
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint), True
+        except IntegrityError:
+            row = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+            if row is not None:
+                return row, False
+    raise IntegrityError(f"could not claim {HEADER} {key!r}")
 
 
 def _earlier(row: IdempotencyKey, fingerprint: str) -> HttpResponse:

@@ -11,10 +11,10 @@ from rest_framework import status as http
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from statuspage.public import v2
 from statuspage.api.serializers import StrictSerializer
 from statuspage.api.types import NoticeSentInErrorShape, NoticesSentInErrorShape
 from statuspage.models import AuditLog, Incident, NoticeSentInError
+from statuspage.public import v2
 
 
 class NoticeSerializer(StrictSerializer):

@@ -8,10 +8,10 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from statuspage.models import Component, Incident, IncidentTemplate
 from statuspage.api.types import IMPACT_CHOICES
-from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.models import Component, Incident, IncidentTemplate
 from statuspage.public.v2 import MAINTENANCE_IMPACT
+from statuspage.statuses import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 
 
 def name_choices(field: serializers.Field, label: str) -> None:

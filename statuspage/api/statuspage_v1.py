@@ -24,20 +24,20 @@ from rest_framework.decorators import api_view, authentication_classes, parser_c
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from statuspage.public import v2
+from statuspage.api import serializers as api_serializers
 from statuspage.api import types
 from statuspage.api.auth import TokenAuthentication
-from statuspage.api.parsers import BracketFormParser, SafeJSONParser
-from statuspage.api import serializers as api_serializers
-from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
 from statuspage.api.errors import check_transition
+from statuspage.api.parsers import BracketFormParser, SafeJSONParser
+from statuspage.api.serializers import IncidentCreateSerializer, IncidentUpdateSerializer
 from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdate, PageSettings
+from statuspage.public import v2
 from statuspage.public.state import PublicState, incidents_with_timeline
-from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus, MaintenanceStatus
-from statuspage.webhooks.bodies import WEBHOOK_UPDATE_EXTRA
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incident_edits import do_edit_update, do_update_incident
 from statuspage.services.incidents import do_open_incident, do_post_update
+from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus, MaintenanceStatus
+from statuspage.webhooks.bodies import WEBHOOK_UPDATE_EXTRA
 
 VIA = "statuspage-api"  # AuditLog.via: which door a change came through
 TAG = ["statuspage v1"]  # Statuspage-compatible management

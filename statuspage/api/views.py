@@ -8,10 +8,9 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from statuspage.public import v2
 from statuspage.api import types
-from statuspage.api.params import flag
 from statuspage.api.errors import check_transition
+from statuspage.api.params import flag
 from statuspage.api.serializers import (
     ComponentPatchSerializer,
     ConfigErrorSerializer,
@@ -24,6 +23,7 @@ from statuspage.api.serializers import (
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import Component, Incident, IncidentUpdate, PageSettings
+from statuspage.public import v2
 from statuspage.public.state import incidents_with_timeline
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incident_edits import do_delete_incident, do_edit_update, do_update_incident
