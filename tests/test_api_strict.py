@@ -36,6 +36,7 @@ def _snapshot():
 def _writes(incident: dict) -> list[tuple[str, str, dict, str]]:
     """(method, url, body, the unknown field) for every write endpoint of /api/v1/."""
     i, u = incident["id"], incident["incident_updates"][0]["id"]
+    hook = WebhookSubscriber.objects.create(url="https://hooks.example.org/x").pk
     return [
         ("post", "/api/v1/incidents/", {"name": "t", "titel": "Sign-in fails"}, "titel"),
         ("post", f"/api/v1/incidents/{i}/updates/", {"status": "identified", "bdy": "Found it."}, "bdy"),
@@ -45,6 +46,9 @@ def _writes(incident: dict) -> list[tuple[str, str, dict, str]]:
         ("post", "/api/v1/webhooks/", {"url": "https://hooks.example.org/x", "secret": "mine"}, "secret"),
         ("post", f"/api/v1/incidents/{i}/notices-sent-in-error/",
          {"wording": "Your deferral ended", "what_to_do": "Nothing.", "recipients": ["a"]}, "recipients"),
+        ("delete", f"/api/v1/incidents/{i}/", {"reason": "duplicate"}, "reason"),
+        ("post", f"/api/v1/webhooks/{hook}/test/", {"event": "incident.created"}, "event"),
+        ("delete", f"/api/v1/webhooks/{hook}/", {"force": True}, "force"),
     ]
 
 

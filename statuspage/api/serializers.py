@@ -46,6 +46,12 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def refuse_a_body(request) -> None:
+    """For a POST or DELETE that takes no body: one sent anyway is refused, field by field,
+    rather than ignored (a client that thinks it passes options must learn it does not)."""
+    StrictSerializer(data=request.data or {}).is_valid(raise_exception=True)
+
+
 # OpenAPI 3.0 has no propertyNames (JSON Schema 2019+): the key's form is in the description.
 @extend_schema_field({
     "type": "object",

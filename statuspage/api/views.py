@@ -19,6 +19,7 @@ from statuspage.api.serializers import (
     IncidentPatchSerializer,
     IncidentUpdateSerializer,
     UpdateEditSerializer,
+    refuse_a_body,
 )
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
@@ -87,6 +88,7 @@ def incident(request, incident_id: str):
     if request.method == "DELETE":
         if not request.user.has_perm("statuspage.delete_incident"):
             raise PermissionDenied("Deleting an incident needs the delete_incident permission (admins).")
+        refuse_a_body(request)
         do_delete_incident(target, actor=request.user, via="api")
         return Response(status=http.HTTP_204_NO_CONTENT)
     if request.method == "PATCH":

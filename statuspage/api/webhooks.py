@@ -9,7 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from statuspage.api import types
-from statuspage.api.serializers import StrictSerializer
+from statuspage.api.serializers import StrictSerializer, refuse_a_body
 from statuspage.delivery_tasks import deliver_batch
 from statuspage.models import AuditLog, Component, WebhookSubscriber
 from statuspage.webhooks.dispatch import send_test_event
@@ -72,6 +72,7 @@ def webhooks(request):
 @api_view(["DELETE"])
 def webhook(request, webhook_id: str):
     target = get_object_or_404(WebhookSubscriber, pk=webhook_id)
+    refuse_a_body(request)
     AuditLog.record(actor=request.user, via="api", action="delete", obj=target, summary=target.url)
     target.delete()
     return Response(status=http.HTTP_204_NO_CONTENT)
@@ -93,6 +94,7 @@ def webhook_deliveries(request, webhook_id: str):
 @api_view(["POST"])
 def webhook_test(request, webhook_id: str):
     target = get_object_or_404(WebhookSubscriber, pk=webhook_id)
+    refuse_a_body(request)
     delivery = send_test_event(target)
     AuditLog.record(actor=request.user, via="api", action="send_test_event", obj=target, summary=target.url)
     deliver_batch.delay([delivery.pk])
