@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statuspage', '0006_i18_notices_sent_in_error'),
+        ('statuspage', '0007_h13admin_templates'),
     ]
 
     operations = [
