@@ -31,7 +31,7 @@ from probes.spec import DEFAULT_LIFECYCLE_MS
 from probes.states import DEGRADED, DOWN, UP
 from statuspage.i18n import localized, page_languages
 from statuspage.models import AuditLog, Component, Incident, PageSettings
-from statuspage.notify import queue_oncall_alert
+from statuspage.notify.oncall_alerts import queue_oncall_alert
 from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus, IncidentStatus
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft

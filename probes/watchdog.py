@@ -21,7 +21,7 @@ from django.db import DatabaseError
 
 from probes import heartbeats
 from probes.freshness import Blindness, check
-from statuspage import notify
+from statuspage.notify import oncall_alerts
 from statuspage.public import render as public_render
 from statuspage.public import version as public_version
 
@@ -53,10 +53,10 @@ def watch_once() -> Blindness:
 
 def _alert(event_id: str, kind: str, text: str) -> None:
     log.warning("%s", text)
-    if not notify.queue_monitoring_alert(event_id, kind, text):
+    if not oncall_alerts.queue_monitoring_alert(event_id, kind, text):
         return  # another watchdog wrote it
     try:
-        notify.send_queued_alert(event_id)
+        oncall_alerts.send_queued_alert(event_id)
     except Exception as exc:  # the outbox sweep tries again
         log.warning("monitoring alert %s not delivered yet: %s", event_id, exc)
 

@@ -39,17 +39,8 @@ _ALERT_RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "retry_backof
 
 @shared_task(**_ALERT_RETRY)
 def send_oncall_alert(event_id: str) -> int:
-    """Send an on-call alert queued in the outbox (statuspage.notify.queue_oncall_alert)."""
-    from statuspage.notify import send_queued_alert
+    """Send an on-call alert queued in the outbox (statuspage.notify.oncall_alerts.queue_oncall_alert)."""
+    from statuspage.notify.oncall_alerts import send_queued_alert
 
     return send_queued_alert(event_id)
 
-
-@shared_task(bind=True, **_ALERT_RETRY)
-def alert_oncall(self, incident_id: str, probe_key: str) -> int:
-    """For callers that queue the alert themselves (lost if the broker is down: prefer
-    queue_oncall_alert). Its retries share one outbox row: the task id names it."""
-    from statuspage.notify import queue_oncall_alert, send_queued_alert
-
-    event_id = f"oncall_{self.request.id.replace('-', '')}"[:40] if self.request.id else None
-    return send_queued_alert(queue_oncall_alert(incident_id, probe_key, event_id, enqueue=False))

@@ -174,7 +174,6 @@ CELERY_TASK_ROUTES = {
     "statuspage.delivery_tasks.deliver_batch": {"queue": WEBHOOK_QUEUE},
     "statuspage.delivery_tasks.sweep_outbox": {"queue": WEBHOOK_QUEUE},
     "statuspage.delivery_tasks.send_oncall_alert": {"queue": WEBHOOK_QUEUE},
-    "statuspage.delivery_tasks.alert_oncall": {"queue": WEBHOOK_QUEUE},
     "statuspage.tasks.purge_unconfirmed_subscriptions": {"queue": WEBHOOK_QUEUE},  # subscriber upkeep
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -12,14 +12,12 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from statuspage import notify
-from statuspage.models import OnCallContact, OutboxEvent
-from statuspage.notify import AlertNotDelivered, alert_oncall, queue_oncall_alert
-from statuspage.delivery_tasks import alert_oncall as alert_oncall_task
 from statuspage.delivery_tasks import send_oncall_alert
+from statuspage.models import OnCallContact, OutboxEvent
+from statuspage.notify.oncall_alerts import AlertNotDelivered, alert_oncall, queue_oncall_alert, send_queued_alert
+from statuspage.services.incidents import do_open_incident
 from statuspage.webhooks.dispatch import sweep
 from tests.webhooks.receiver import Receiver
-from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +79,8 @@ def test_alerts_go_through_the_ssrf_guard(incident, alice):
 def test_the_task_retries_until_the_receiver_takes_it_and_emails_once(incident, alice, loopback_allowed):
     with Receiver(replies=[(503, {}), (500, {})]) as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url)
-        result = alert_oncall_task.apply(args=[incident.pk, "oneid-login"])  # retries run eagerly here
+        event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
+        result = send_oncall_alert.apply(args=[event_id])  # retries run eagerly here
 
     assert result.successful() and result.result == 1
     assert [json.loads(r.body)["incident_id"] for r in receiver.requests] == [incident.pk] * 3
@@ -140,7 +139,7 @@ def test_a_retry_sent_by_the_sweep_waits_for_the_tasks_own_retries(incident, ali
         event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
         OutboxEvent.objects.filter(pk=event_id).update(created_at=timezone.now() - timezone.timedelta(minutes=6))
         with pytest.raises(AlertNotDelivered):
-            notify.send_queued_alert(event_id)  # the task's try, just now
+            send_queued_alert(event_id)  # the task's try, just now
 
         sweep()
         assert len(receiver.requests) == 1  # tried moments ago: left to the task

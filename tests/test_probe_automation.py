@@ -18,7 +18,7 @@ from probes.runner import Verdict
 from probes.spec import validate_probe
 from probes.tasks import run_probe_batch
 from statuspage.models import AuditLog, Component, Incident, OutboxEvent
-from statuspage.notify import ONCALL_EVENT
+from statuspage.notify.oncall_alerts import ONCALL_EVENT
 from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
 from tests.test_languages import NAMES
 from statuspage.services.components import do_set_component_status

@@ -20,7 +20,7 @@ from probes.models import Probe, ProbeRun
 from probes.spec import validate_probe
 from probes.tasks import run_probe_batch
 from statuspage.models import EmailSubscriber, Incident, OutboxEvent, WebhookSubscriber
-from statuspage.notify import send_queued_alert
+from statuspage.notify.oncall_alerts import send_queued_alert
 from statuspage.public.registry import PAGE_PATHS
 from statuspage.public.render import public_paths, render_all
 from tests.loopback import Loopback, Reply, Request

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from statuspage.models import Delivery, EmailSubscriber
-from statuspage.notify import send_batch
+from statuspage.notify.smtp import send_batch
 from tests.processes import ROOT
 from tests.smtp_server import SmtpServer
 from tests.test_subscribers import deliver_all

@@ -364,7 +364,7 @@ def test_self_service_refuses_a_private_webhook_url(page):
 
 def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, oncall_user, loopback_allowed):
     from statuspage.models import OnCallContact
-    from statuspage.notify import alert_oncall
+    from statuspage.notify.oncall_alerts import alert_oncall
 
     oncall_user.email = "alice@example.org"
     oncall_user.save()

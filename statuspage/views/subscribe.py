@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from statuspage import notify
+from statuspage.notify import emails, tokens
 from statuspage.counters import bump, counter_key
 from statuspage.client_address import address_bucket, client_ip, mailbox
 from statuspage.i18n import reader_time_zone, supported
@@ -120,7 +120,7 @@ def subscribe_email(request):
     language = translation.get_language() or settings.LANGUAGE_CODE
     components = form.cleaned_data["components"]
     subscriber = EmailSubscriber.ask(form.cleaned_data["email"], components, language)
-    notify.send_confirmation(subscriber, [c.key for c in components], language)
+    emails.send_confirmation(subscriber, [c.key for c in components], language)
     return _page(request, "subscribe_result.html",
                  message=_("Check your inbox: we sent a link to confirm your subscription."))
 
@@ -128,7 +128,7 @@ def subscribe_email(request):
 @csrf_exempt  # see the module docstring: the signed link is the proof
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm_email(request, token: str):
-    data = notify.read_token_data(token, "confirm", CONFIRM_MAX_AGE)
+    data = tokens.read_token_data(token, "confirm", CONFIRM_MAX_AGE)
     subscriber = EmailSubscriber.objects.filter(pk=data["id"]).first() if data else None
     if subscriber is None:
         return _invalid_link(request)
@@ -146,7 +146,7 @@ def confirm_email(request, token: str):
 @csrf_exempt  # RFC 8058 one-click unsubscribe posts from the mail client, without a token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
-    pk = notify.read_token(token, "unsubscribe")
+    pk = tokens.read_token(token, "unsubscribe")
     if pk is None:
         return _page(request, "subscribe_result.html", 400, message=_("This link is invalid."))
     language = supported(EmailSubscriber.objects.filter(pk=pk).values_list("language", flat=True).first())
@@ -169,7 +169,7 @@ def subscribe_webhook(request):
                                                confirmed=False, description=f"self-service ({data['email']})",
                                                language=translation.get_language() or settings.LANGUAGE_CODE)
     webhook.components.set(data["components"])
-    notify.send_webhook_confirmation(webhook)
+    emails.send_webhook_confirmation(webhook)
     return _page(request, "subscribe_result.html",
                  message=_("Check your inbox: we sent a link to confirm the webhook and see its secret."))
 
@@ -177,7 +177,7 @@ def subscribe_webhook(request):
 @csrf_exempt  # see the module docstring: the signed link is the proof
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm_webhook(request, token: str):
-    pk = notify.read_token(token, "webhook", CONFIRM_MAX_AGE)
+    pk = tokens.read_token(token, "webhook", CONFIRM_MAX_AGE)
     webhook = WebhookSubscriber.objects.filter(pk=pk).first() if pk else None
     if webhook is None:
         return _invalid_link(request)

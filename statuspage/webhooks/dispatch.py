@@ -100,7 +100,7 @@ def deliver(ids: list[int] | None = None, limit: int | None = None) -> int:
     if webhooks:
         _send_webhooks(webhooks)
     if emails:
-        from statuspage.notify import send_event_emails
+        from statuspage.notify.emails import send_event_emails
 
         _record(emails, send_event_emails(emails, deadline))
     return len(claimed)
@@ -171,7 +171,7 @@ def _record(deliveries: list[Delivery], outcomes) -> None:
 def _disable(webhook: WebhookSubscriber, reason: str) -> None:
     if WebhookSubscriber.objects.filter(pk=webhook.pk, active=True).update(active=False, disabled_reason=reason[:300]):
         _cancel_for_stopped_webhooks([webhook.pk])
-        from statuspage.notify import tell_webhook_owner
+        from statuspage.notify.emails import tell_webhook_owner
 
         tell_webhook_owner(webhook, reason)
 
@@ -184,7 +184,7 @@ def _disable_long_failing() -> None:
 
 def sweep() -> int:
     """Fan out events nobody fanned out (broker lost the task) and send what is due."""
-    from statuspage.notify import sweep_oncall_alerts
+    from statuspage.notify.oncall_alerts import sweep_oncall_alerts
 
     stale = timezone.now() - timedelta(seconds=10)
     unfanned = OutboxEvent.objects.for_subscribers().filter(fanned_out_at__isnull=True, created_at__lt=stale)

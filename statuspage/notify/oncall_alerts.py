@@ -1,183 +1,22 @@
-"""Email to subscribers and alerts to on-call: the human side of the outbox."""
+"""On-call alerts: queued in the outbox with the change that caused them, sent to each on-call
+user's webhook and email, retried by a task and swept if the task was lost."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import time
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from statuspage.public import v2
-from statuspage.i18n import supported
-from statuspage.models import Delivery, EmailSubscriber, Incident, OutboxEvent, PageSettings, WebhookSubscriber
-from statuspage.webhooks.delivery import Outcome
+from statuspage.models import Incident, OutboxEvent, PageSettings
+from statuspage.notify.emails import absolute, email_context, render_message
 
 log = logging.getLogger(__name__)
-SALT = "statuspage.subscriptions"
 
-
-def make_token(action: str, pk, **extra) -> str:
-    return signing.dumps({"a": action, "id": str(pk), **extra}, salt=SALT, compress=True)
-
-
-def read_token_data(token: str, action: str, max_age: int | None = None) -> dict | None:
-    """What a signed link carries, or None if it is forged, expired or for another action."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=max_age)
-    except signing.BadSignature:
-        return None
-    return data if isinstance(data, dict) and data.get("a") == action and data.get("id") else None
-
-
-def read_token(token: str, action: str, max_age: int | None = None) -> str | None:
-    data = read_token_data(token, action, max_age)
-    return data["id"] if data else None
-
-
-def absolute(page: PageSettings, path: str) -> str:
-    return f"{v2.base_url(page)}{path}"
-
-
-def page_language(page: PageSettings) -> str:
-    """The page's first language: for people who never chose one."""
-    return next(filter(None, map(supported, page.languages or [])), settings.LANGUAGE_CODE)
-
-
-def _message(to: str, template: str, context: dict, language: str, headers: dict | None = None):
-    with translation.override(language):
-        # One line: a name with a newline in it must not break the header.
-        subject = " ".join(render_to_string(f"email/{template}_subject.txt", context).split())
-        text = render_to_string(f"email/{template}.txt", context)
-        html = render_to_string(f"email/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers or {})
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _context(page: PageSettings, **extra) -> dict:
-    # page_url: never empty, as in the feeds (the instance's own URL when the config has none).
-    return {"page": page, "page_url": absolute(page, "/"), "channels": list(page.channels.all()), **extra}
-
-
-# --- subscribers' emails ----------------------------------------------------------
-
-
-def send_event_emails(deliveries: list[Delivery], deadline: float | None = None) -> list[Outcome]:
-    """One email per delivery, in the subscriber's language, with one-click unsubscribe."""
-    from statuspage.models import IncidentUpdate
-
-    page = PageSettings.load()
-    # The models, not the event's JSON: they carry the texts in every language.
-    shown = {d.event_id: (d.event.data.get("incident") or d.event.data.get("maintenance") or {}) for d in deliveries}
-    incidents = Incident.objects.in_bulk([data.get("id") for data in shown.values()])
-    updates = IncidentUpdate.objects.in_bulk(
-        [(data.get("incident_updates") or [{}])[0].get("id") for data in shown.values()])
-    messages = []
-    for d in deliveries:
-        data = shown[d.event_id]
-        incident = incidents.get(data.get("id"))
-        update = updates.get((data.get("incident_updates") or [{}])[0].get("id"))
-        if incident is None or update is None:  # deleted since: nothing left to tell
-            messages.append(None)
-            continue
-        unsubscribe = absolute(page, reverse("unsubscribe", args=[make_token("unsubscribe", d.email_id)]))
-        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-        context = _context(page, incident=incident, update=update,
-                           link=absolute(page, incident.get_absolute_url()), unsubscribe=unsubscribe)
-        messages.append(_message(d.email.email, "event", context, d.email.language, headers))
-    return send_batch(messages, deadline)
-
-
-def _connection_lost(exc: Exception) -> bool:
-    # SMTPException is an OSError too, but most of them refuse one message, not the connection.
-    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
-        isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException))
-
-
-def send_batch(messages: list, deadline: float | None = None) -> list[Outcome]:
-    """Send every message over one SMTP connection; an Outcome each, in order (None: nothing to send).
-
-    A connection per message costs a handshake each, so a big batch could outlast its lease
-    and be sent twice. Once the connection is lost, or past `deadline` (time.monotonic()),
-    the rest fail at once and are retried later.
-    """
-    connection = get_connection()
-    broken = None
-    try:
-        connection.open()
-    except Exception as exc:  # SMTP down: retried like a webhook
-        broken = f"email: {exc}"
-    outcomes = []
-    for message in messages:
-        if message is None:
-            outcomes.append(Outcome(None, 0, None, None, False))
-            continue
-        if broken is None and deadline is not None and time.monotonic() > deadline:
-            broken = "email: not sent, the batch ran out of time"
-        if broken:
-            outcomes.append(Outcome(None, 0, broken[:300], None, False))
-            continue
-        start = time.perf_counter()
-        try:
-            connection.send_messages([message])
-            outcomes.append(Outcome(250, _ms(start), None, None, False))
-        except Exception as exc:
-            outcomes.append(Outcome(None, _ms(start), f"email: {exc}"[:300], None, False))
-            if _connection_lost(exc):
-                broken = f"email: not sent, the connection to the mail server was lost ({exc})"
-    try:
-        connection.close()
-    except Exception:  # a dead connection cannot even say goodbye
-        log.warning("closing the SMTP connection failed", exc_info=True)
-    return outcomes
-
-
-def _ms(start: float) -> int:
-    return int((time.perf_counter() - start) * 1000)
-
-
-def send_confirmation(subscriber: EmailSubscriber, component_keys: list[str], language: str) -> None:
-    """The double opt-in link; the choices ride in it, so only the address's owner applies them."""
-    from statuspage.models import Component
-
-    page = PageSettings.load()
-    token = make_token("confirm", subscriber.pk, c=sorted(component_keys), l=language)
-    link = absolute(page, reverse("subscribe-confirm", args=[token]))
-    context = _context(page, link=link, components=list(Component.objects.filter(key__in=component_keys)),
-                       change=subscriber.confirmed_at is not None)
-    _message(subscriber.email, "confirm", context, language).send()
-
-
-def send_webhook_confirmation(webhook: WebhookSubscriber) -> None:
-    page = PageSettings.load()
-    link = absolute(page, reverse("webhook-confirm", args=[make_token("webhook", webhook.pk)]))
-    language = webhook.language or page_language(page)
-    _message(webhook.owner_email, "webhook_confirm", _context(page, link=link, webhook=webhook), language).send()
-
-
-def tell_webhook_owner(webhook: WebhookSubscriber, reason: str) -> None:
-    to = webhook.owner_email or (webhook.created_by.email if webhook.created_by else "")
-    if not to:
-        return
-    page = PageSettings.load()
-    language = webhook.language or page_language(page)
-    try:
-        _message(to, "webhook_disabled", _context(page, webhook=webhook, reason=reason), language).send()
-    except Exception:
-        log.exception("could not tell %s that webhook %s was disabled", to, webhook.pk)
-
-
-# --- on-call alerts -----------------------------------------------------------------
-#
 # An alert rides the outbox like a public event (type ONCALL_EVENT, never fanned out to
 # subscribers): queued in the transaction that opened the incident, sent by a task that
 # retries with backoff, and swept if the broker lost the task. Its row remembers which
@@ -224,7 +63,7 @@ def _alert_channels(user, client, payload: dict, context: dict) -> list[tuple[st
     if contact and contact.alert_webhook_url:
         channels.append((f"webhook:{user.pk}", partial(_post_alert, client, contact.alert_webhook_url, payload)))
     if user.email and (contact is None or contact.alert_by_email):
-        channels.append((f"email:{user.pk}", _message(user.email, "oncall_alert", context, "en").send))
+        channels.append((f"email:{user.pk}", render_message(user.email, "oncall_alert", context, "en").send))
     return channels
 
 
@@ -243,7 +82,7 @@ def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None,
     text = alert_text(incident, probe_key, admin_url, what, detail)
     payload = {"text": text, "incident_id": incident.pk, "probe": probe_key, "admin_url": admin_url,
                "published": incident.published, "what": what}
-    return _tell_oncall(payload, _context(page, text=text, incident=incident, admin_url=admin_url), told)
+    return _tell_oncall(payload, email_context(page, text=text, incident=incident, admin_url=admin_url), told)
 
 
 def alert_monitoring(kind: str, text: str, told: set[str] | None = None) -> int:
@@ -251,7 +90,7 @@ def alert_monitoring(kind: str, text: str, told: set[str] | None = None) -> int:
     page = PageSettings.load()
     admin_url = absolute(page, reverse("admin:index"))
     payload = {"text": text, "monitoring": kind, "admin_url": admin_url}
-    return _tell_oncall(payload, _context(page, text=text, incident={"name": text}, admin_url=admin_url), told)
+    return _tell_oncall(payload, email_context(page, text=text, incident={"name": text}, admin_url=admin_url), told)
 
 
 def _tell_oncall(payload: dict, context: dict, told: set[str] | None) -> int:
