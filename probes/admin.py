@@ -71,8 +71,9 @@ class ProbeAdmin(AuditedAdmin):
         messages.success(request, "Scheduled: they run on the next dispatcher tick (about a second).")
 
 
+# Runs and daily roll-ups are history: only an admin deletes them, and every delete is audited.
 @admin.register(ProbeRun)
-class ProbeRunAdmin(admin.ModelAdmin):
+class ProbeRunAdmin(AuditedAdmin):
     list_display = ["probe", "region", "started_at", "ok", "slow", "duration_ms", "failure_class", "step", "message"]
     list_filter = ["ok", "failure_class", "region", "probe"]
     date_hierarchy = "started_at"
@@ -86,7 +87,7 @@ class ProbeRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProbeDaily)
-class ProbeDailyAdmin(admin.ModelAdmin):
+class ProbeDailyAdmin(AuditedAdmin):
     list_display = ["probe", "day", "runs", "failures", "p50_ms", "p95_ms"]
     list_filter = ["probe"]
 

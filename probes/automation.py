@@ -186,6 +186,7 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     body, body_translations = _words(probe, component, kind, "body")
     # On-call heard of an incident still open (in monitoring): a flap does not page them again.
     told_already = incident is not None and incident.is_open
+    reopened = incident is not None  # resolved within the cooling-off window: "tripped again"
     if incident:
         # Not a new incident, and never a second public "resolved": the same one, identified.
         do_post_update(incident, status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
@@ -204,8 +205,9 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     if told_already:
         return public
     # In the outbox with the incident: a broker down only delays it.
-    queue_oncall_alert(incident.pk, probe.key, what="review" if mode == "review" and not public else "tripped",
-                       detail=verdict.get("message", ""))
+    what = "review" if mode == "review" and not public else ("retripped" if reopened else "tripped")
+    queue_oncall_alert(incident.pk, probe.key, what=what, failure=verdict, component=component.key,
+                       probe_id=probe.pk)
     return public
 
 
@@ -240,7 +242,7 @@ def _recovered(probe: Probe, component: Component, wanted: str, held: bool) -> b
         do_post_update(incident, status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
                              translations=translations)
         if human:
-            queue_oncall_alert(incident.pk, probe.key, what="recovered")
+            queue_oncall_alert(incident.pk, probe.key, what="recovered", component=component.key, probe_id=probe.pk)
         changed = changed or bool(change)
     return changed
 
@@ -267,6 +269,8 @@ def _resolve_if_quiet(pk: str, now: datetime) -> int:
         else:
             body, translations = _words(probe, component, "resolved", "body")
         do_post_update(incident, status=IncidentStatus.RESOLVED, via="probe", body=body, translations=translations)
+        queue_oncall_alert(incident.pk, incident.probe_key, what="resolved",
+                           component=component.key if component else "", probe_id=probe.pk if probe else None)
     return 1
 
 

@@ -38,22 +38,22 @@ def watch_once() -> Blindness:
     episode = cache.get(EPISODE_KEY)
     if blind and episode is None:
         episode = {"since": blind.since.isoformat(), "id": f"monitoring-blind-{blind.since:%Y%m%dT%H%M%S}"}
-        text = f"Monitoring is blind since {_hhmm(blind.since)}: {', '.join(blind.stale)} stale."
-        _alert(episode["id"], "blind", text)
+        log.warning("Monitoring is blind since %s: %s stale.", _hhmm(blind.since), ", ".join(blind.stale))
+        _alert(episode["id"], "blind", blind.since, list(blind.stale))
         cache.set(EPISODE_KEY, episode, timeout=None)
         _render()
     elif not blind and episode is not None:
         since = datetime.fromisoformat(episode["since"])
-        text = f"Monitoring works again (it was blind from {_hhmm(since)})."
-        _alert(episode["id"].replace("blind", "recovered"), "recovered", text)
+        log.warning("Monitoring works again (it was blind from %s).", _hhmm(since))
+        _alert(episode["id"].replace("blind", "recovered"), "recovered", since)
         cache.delete(EPISODE_KEY)
         _render()
     return blind
 
 
-def _alert(event_id: str, kind: str, text: str) -> None:
-    log.warning("%s", text)
-    if not oncall_alerts.queue_monitoring_alert(event_id, kind, text):
+def _alert(event_id: str, kind: str, since: datetime, stale: list[str] | None = None) -> None:
+    # Worded in each on-call user's language when sent (statuspage.notify.alert_texts).
+    if not oncall_alerts.queue_monitoring_alert(event_id, kind, since, stale):
         return  # another watchdog wrote it
     try:
         oncall_alerts.send_queued_alert(event_id)

@@ -329,7 +329,7 @@ class IncidentTemplateAdmin(TranslatedAdminMixin, AuditedAdmin):
 
 
 @admin.register(ComponentStatusChange)
-class ComponentStatusChangeAdmin(admin.ModelAdmin):
+class ComponentStatusChangeAdmin(AuditedAdmin):
     list_display = ["component", "old_status", "new_status", "at", "source", "actor", "incident"]
     list_filter = ["source", "new_status", "component"]
     date_hierarchy = "at"
@@ -503,9 +503,17 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 class OnCallContactForm(forms.ModelForm):
+    # The user's own address, kept on their account: a responder may not change users, but may change this.
+    email = forms.EmailField(required=False, help_text="Your address: email alerts go here.")
+
     class Meta:
         model = OnCallContact
-        fields = ["user", "alert_webhook_url", "alert_by_email"]
+        fields = ["user", "email", "alert_by_email", "alert_webhook_url", "webhook_format", "language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
 
     def clean_alert_webhook_url(self):
         url = self.cleaned_data["alert_webhook_url"]
@@ -514,24 +522,64 @@ class OnCallContactForm(forms.ModelForm):
 
 @admin.register(OnCallContact)
 class OnCallContactAdmin(AuditedAdmin):
+    """Where each on-call user is alerted. A responder sees and sets only their own; an
+    admin (who manages users) everyone's."""
+
     form = OnCallContactForm
-    list_display = ["user", "alert_webhook_url", "alert_by_email"]
+    list_display = ["user", "user_email", "alert_by_email", "alert_webhook_url", "webhook_format", "language"]
+    actions = ["send_test_alert"]
+    change_form_template = "admin/statuspage/oncallcontact/change_form.html"
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(user=request.user)
+        qs = super().get_queryset(request).select_related("user")
+        return qs if is_administrator(request.user) else qs.filter(user=request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Where someone else is paged is theirs to set: an on-call user sets only their own.
-        if db_field.name == "user" and not request.user.is_superuser:
+        # Where someone else is paged is theirs to set: a responder sets only their own.
+        if db_field.name == "user" and not is_administrator(request.user):
             kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
             kwargs["initial"] = request.user.pk
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not request.user.is_superuser:
+        if not is_administrator(request.user):
             obj.user = request.user
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            email = form.cleaned_data.get("email", "")
+            if "email" in form.changed_data and obj.user.email != email:
+                AuditLog.record(actor=request.user, via="admin", action="change", obj=obj.user,
+                                summary=f"email of {obj.user}", changes={"email": [obj.user.email, email]})
+                obj.user.email = email
+                obj.user.save(update_fields=["email"])
+
+    @admin.display(description="email")
+    def user_email(self, obj):
+        return obj.user.email or "—"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Only its owner reads the secret (it verifies that an alert came from here); in the
+        # page itself, never through the messages framework (a signed, not encrypted, cookie).
+        contact = self.get_object(request, object_id)
+        if contact and contact.user_id == request.user.pk and contact.webhook_format == contact.WebhookFormat.SIGNED:
+            extra_context = {**(extra_context or {}), "signing_secret": contact.webhook_secret}
+        response = super().change_view(request, object_id, form_url, extra_context)
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description="Send a test alert")
+    def send_test_alert(self, request, queryset):
+        from statuspage.notify.oncall_alerts import send_test_alert
+
+        audit_action(request, "oncall_test", queryset)
+        for contact in queryset.select_related("user"):
+            reached, failed = send_test_alert(contact.user)
+            if reached:
+                messages.success(request, f"Test alert to {contact.user}: sent by {', '.join(reached)}.")
+            for failure in failed:
+                messages.error(request, f"Test alert to {contact.user} NOT delivered: {failure}")
+            if not reached and not failed:
+                messages.warning(request, f"{contact.user} has no email and no webhook: nothing was sent.")
 
 
 @admin.register(NoticeSentInError)

@@ -14,6 +14,15 @@ REFUSED = ("Too many failed sign-ins. Wait a few minutes and try again, or ask a
 
 
 class ConsoleSite(admin.AdminSite):
+    def each_context(self, request):
+        # Every admin page says so while an alert would reach no one (templates/admin/base_site.html).
+        from statuspage.oncall import anyone_reachable
+
+        context = super().each_context(request)
+        if request.user.is_authenticated:
+            context["oncall_unreachable"] = not anyone_reachable()
+        return context
+
     def login(self, request, extra_context=None):
         username = request.POST.get("username", "") if request.method == "POST" else ""
         if request.method == "POST" and login_throttle.refused(request, username):

@@ -9,7 +9,7 @@ class StatuspageConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_save
 
-        from statuspage import login_throttle, oncall
+        from statuspage import login_throttle, oncall, roles
         from statuspage.services.changes import watch_public_models
         from statuspage.config.notices import attach_prepared
         from statuspage.env import check_probe_env_allow
@@ -19,4 +19,5 @@ class StatuspageConfig(AppConfig):
         watch_public_models()
         login_throttle.connect()
         oncall.connect()
+        roles.connect()
         post_save.connect(attach_prepared, sender=Incident, dispatch_uid="notices-sent-in-error-attach")

@@ -1,26 +1,42 @@
-"""The on-call group: who may write, and what they may do in the admin."""
+"""On-call users: their role group, who administers access, and tokens that go when a user goes."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models.signals import post_save, pre_delete
 
+from statuspage import roles
 from statuspage.models import ApiToken, AuditLog
 
 
 def is_administrator(user) -> bool:
-    """The one rule for who administers others' access (tokens today). Superusers for now;
-    issue 13's `admin` role changes only this function."""
-    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+    """The one rule for who administers others' access (their tokens, their contacts): who manages users."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm("auth.change_user"))
 
 
-def ensure_oncall_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=settings.ONCALL_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=["statuspage", "probes"]).exclude(
-        content_type__model__in=["apitoken"], codename__startswith="add_")
-    group.permissions.set(perms)
-    return group
+def role_group(role: str = roles.RESPONDER) -> Group:
+    """The role's group, its permissions in sync (post_migrate keeps them so; this is for a fresh test DB too)."""
+    if role not in roles.ROLES:
+        raise ValueError(f"unknown role {role!r}: {', '.join(roles.ROLES)}")
+    if not Group.objects.filter(name=role).exists():
+        roles.sync_role_groups(Group, Permission)
+    return Group.objects.get(name=role)
+
+
+def set_role(user, role: str) -> None:
+    """Make `user` hold exactly `role` (one role each: admin includes everything a responder does)."""
+    user.groups.remove(*Group.objects.filter(name__in=roles.ROLES).exclude(name=role))
+    user.groups.add(role_group(role))
+
+
+def anyone_reachable() -> bool:
+    """Whether an alert would reach at least one on-call user (statuspage.notify.oncall_alerts:
+    a webhook, or an email address with email alerts on; no contact row means email on)."""
+    from django.db.models import Q
+
+    users = get_user_model().objects.filter(is_active=True, groups__name__in=roles.ROLES)
+    return users.filter(Q(oncall_contact__alert_webhook_url__gt="") | (
+        ~Q(email="") & (Q(oncall_contact__isnull=True) | Q(oncall_contact__alert_by_email=True)))).exists()
 
 
 def revoke_tokens(user, why: str) -> list[str]:

@@ -199,14 +199,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "probes.beat:HeartbeatScheduler"
 
 # --- Auth and API -----------------------------------------------------------
-ONCALL_GROUP = "On-call"
 API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 365)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "statuspage.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["statuspage.api.auth.IsOnCall"],
+    "DEFAULT_PERMISSION_CLASSES": ["statuspage.api.auth.RolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["statuspage.api.renderers.SafeJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["statuspage.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "statuspage.api.schema.ManagementAutoSchema",

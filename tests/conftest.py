@@ -11,7 +11,7 @@ import demo_target
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import ApiToken
-from statuspage.oncall import ensure_oncall_group
+from statuspage.oncall import role_group
 
 
 @pytest.fixture(autouse=True)
@@ -85,10 +85,10 @@ def page(db, page_config):
     return config
 
 
-def _user(username, oncall=True, **extra):
+def _user(username, oncall=True, role="admin", **extra):
     user = get_user_model().objects.create_user(username=username, password="pw-" + username, **extra)
     if oncall:
-        user.groups.add(ensure_oncall_group())
+        user.groups.add(role_group(role))
     return user
 
 

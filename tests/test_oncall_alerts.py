@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from statuspage.delivery_tasks import send_oncall_alert
 from statuspage.models import OnCallContact, OutboxEvent
-from statuspage.notify.oncall_alerts import AlertNotDelivered, alert_oncall, queue_oncall_alert, send_queued_alert
+from statuspage.notify.oncall_alerts import AlertNotDelivered, queue_oncall_alert, send_queued_alert
+from statuspage.oncall import set_role
 from statuspage.services.incidents import do_open_incident
 from statuspage.webhooks.dispatch import sweep
 from tests.webhooks.receiver import Receiver
@@ -39,15 +40,21 @@ def incident(page):
     return do_open_incident(name="Sign-in fails", published=False, probe_key="oneid-login")
 
 
+def alert_oncall(incident_id):
+    """Queue an alert and send it as the task does: the outbox row remembers who was told."""
+    return send_queued_alert(queue_oncall_alert(incident_id, "oneid-login", enqueue=False))
+
+
 def test_a_receiver_refusing_the_alert_raises_after_the_others_are_told(incident, alice, loopback_allowed):
-    told = set()
     with Receiver(replies=[(500, {})]) as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url)
+        event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
         with pytest.raises(AlertNotDelivered, match="HTTP 500"):
-            alert_oncall(incident.pk, "oneid-login", told)
+            send_queued_alert(event_id)
 
-        assert told == {f"email:{alice.pk}"} and len(mail.outbox) == 1  # the email went anyway
-        assert alert_oncall(incident.pk, "oneid-login", told) == 1  # the retry: only the webhook
+        assert OutboxEvent.objects.get(pk=event_id).data["told"] == [f"email:{alice.pk}"]
+        assert len(mail.outbox) == 1  # the email went anyway
+        assert send_queued_alert(event_id) == 1  # the retry: only the webhook
 
     assert len(receiver.requests) == 2 and len(mail.outbox) == 1
 
@@ -57,7 +64,7 @@ def test_a_redirect_or_an_error_is_not_delivered(incident, alice, loopback_allow
     with Receiver(replies=[reply]) as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url, alert_by_email=False)
         with pytest.raises(AlertNotDelivered, match=f"HTTP {reply[0]}"):
-            alert_oncall(incident.pk, "oneid-login")
+            alert_oncall(incident.pk)
 
 
 def test_an_unreachable_receiver_raises(incident, alice, loopback_allowed):
@@ -66,14 +73,14 @@ def test_an_unreachable_receiver_raises(incident, alice, loopback_allowed):
     OnCallContact.objects.create(user=alice, alert_webhook_url=url, alert_by_email=False)
 
     with pytest.raises(AlertNotDelivered):
-        alert_oncall(incident.pk, "oneid-login")
+        alert_oncall(incident.pk)
 
 
 def test_alerts_go_through_the_ssrf_guard(incident, alice):
     OnCallContact.objects.create(user=alice, alert_webhook_url="http://127.0.0.1:9/hook", alert_by_email=False)
 
     with pytest.raises(AlertNotDelivered, match="loopback"):  # not allowed by WEBHOOK_ALLOWED_NETWORKS here
-        alert_oncall(incident.pk, "oneid-login")
+        alert_oncall(incident.pk)
 
 
 def test_the_task_retries_until_the_receiver_takes_it_and_emails_once(incident, alice, loopback_allowed):
@@ -168,12 +175,15 @@ def test_the_console_refuses_an_alert_webhook_to_a_private_address(page, console
     assert not OnCallContact.objects.exists()
 
 
-def test_on_call_sets_only_their_own_contact(page, console, alice):
+def test_a_responder_sets_only_their_own_contact(page, console, alice):
+    set_role(alice, "responder")
     bob = get_user_model().objects.create_user("bob", email="bob@example.org", is_staff=True)
 
-    refused = console.post(ADD, {"user": bob.pk, "alert_webhook_url": "", "alert_by_email": "on"})
+    refused = console.post(ADD, {"user": bob.pk, "alert_webhook_url": "", "alert_by_email": "on",
+                                 "webhook_format": "chat"})
     assert refused.status_code == 200 and "user" in refused.context["adminform"].form.errors
     assert list(refused.context["adminform"].form.fields["user"].queryset) == [alice]
 
-    assert console.post(ADD, {"user": alice.pk, "alert_webhook_url": "", "alert_by_email": "on"}).status_code == 302
+    assert console.post(ADD, {"user": alice.pk, "alert_webhook_url": "", "alert_by_email": "on",
+                              "webhook_format": "chat"}).status_code == 302
     assert OnCallContact.objects.get().user == alice

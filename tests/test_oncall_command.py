@@ -4,7 +4,6 @@ import re
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -33,13 +32,13 @@ def open_incident(key: str, name="Login fails"):
     return client.post("/api/v1/incidents/", {"name": name}, format="json")
 
 
-def test_add_creates_a_staff_user_in_the_oncall_group(page):
+def test_add_creates_a_staff_user_who_is_a_responder_by_default(page):
     output = oncall("add", "bob")
 
     user = get_user_model().objects.get(username="bob")
     assert user.is_staff and user.is_active and not user.is_superuser
-    assert list(user.groups.values_list("name", flat=True)) == [settings.ONCALL_GROUP]
-    assert "created on-call user bob" in output
+    assert list(user.groups.values_list("name", flat=True)) == ["responder"]
+    assert "created on-call user bob (role responder)" in output
 
 
 def test_add_prints_a_token_that_opens_incidents(page):
@@ -139,7 +138,8 @@ def test_list_shows_oncall_users_and_whether_they_are_active(page, oncall_user, 
     oncall("add", "carol")
     oncall("remove", "carol")
 
-    assert oncall("list").splitlines() == ["alice\tactive", "bob\tactive", "carol\tinactive"]
+    assert oncall("list").splitlines() == ["alice\tactive\tadmin\tNOT alerted", "bob\tactive\tresponder\tNOT alerted",
+                                           "carol\tinactive\tresponder\tNOT alerted"]
 
 
 def test_an_action_is_required(page):

@@ -130,7 +130,8 @@ def test_a_flapping_target_gives_one_incident_and_at_most_one_public_resolved(pa
     assert [u.status for u in incident.updates.order_by("created_at")] == [
         "investigating", "monitoring", "identified", "monitoring", "identified", "monitoring", "resolved"]
     assert component().status == "operational"
-    assert OutboxEvent.objects.filter(type=ONCALL_EVENT).count() == 1  # one page for one incident
+    alerts = [e.data["what"] for e in OutboxEvent.objects.filter(type=ONCALL_EVENT).order_by("created_at")]
+    assert alerts == ["tripped", "resolved"]  # one page for one incident, and word when it is over
 
 
 def test_a_retrip_of_another_kind_opens_its_own_incident_named_for_it(page, runs):

@@ -140,7 +140,8 @@ def test_on_call_alerts_carry_the_diagnostics_with_the_values_masked(page, targe
         send_queued_alert(event.pk)
 
     alert = next(m for m in mail.outbox if m.to == ["oncall@example.org"])
-    assert f"Step '{STEP_NAME}' failed: $.owner.passport = K…6 (9 characters)" in alert.body
+    assert f"Failing step: {STEP_NAME}\n" in alert.body
+    assert "Seen: $.owner.passport = K…6 (9 characters)\n" in alert.body
     assert PASSPORT not in alert.body
 
 

@@ -364,7 +364,7 @@ def test_self_service_refuses_a_private_webhook_url(page):
 
 def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, oncall_user, loopback_allowed):
     from statuspage.models import OnCallContact
-    from statuspage.notify.oncall_alerts import alert_oncall
+    from statuspage.notify.oncall_alerts import queue_oncall_alert, send_queued_alert
 
     oncall_user.email = "alice@example.org"
     oncall_user.save()
@@ -372,7 +372,8 @@ def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, onc
                                  probe_key="reserve-login-and-profile")
     with Receiver() as receiver:
         OnCallContact.objects.create(user=oncall_user, alert_webhook_url=receiver.url)
-        assert alert_oncall(incident.pk, "reserve-login-and-profile") == 2
+        event_id = queue_oncall_alert(incident.pk, "reserve-login-and-profile", enqueue=False)
+        assert send_queued_alert(event_id) == 2
 
     alert = json.loads(receiver.requests[0].body)
     assert alert["published"] is False and alert["probe"] == "reserve-login-and-profile"

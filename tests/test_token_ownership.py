@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from statuspage.models import ApiToken, AuditLog, Incident
-from statuspage.oncall import ensure_oncall_group
+from statuspage.oncall import role_group
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,15 @@ def post_incident(key, name="Seized token"):
 @pytest.fixture
 def bob(db):
     user = get_user_model().objects.create_user("bob", password="pw-bob", is_staff=True)
-    user.groups.add(ensure_oncall_group())
+    user.groups.add(role_group("responder"))
+    return user
+
+
+@pytest.fixture
+def oncall_user(db):
+    """A responder: only admins see and revoke others' tokens."""
+    user = get_user_model().objects.create_user("alice", password="pw-alice", is_staff=True)
+    user.groups.add(role_group("responder"))
     return user
 
 

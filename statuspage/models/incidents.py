@@ -52,6 +52,8 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
     scheduled_until = models.DateTimeField(null=True, blank=True)
+    # Set once, by the one worker that sends the subscribers' reminder (statuspage.services.reminders).
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     auto_transition = models.BooleanField(
         default=True, help_text="Maintenance starts and completes by itself at its scheduled times."
     )

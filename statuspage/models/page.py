@@ -23,11 +23,15 @@ class PageSettings(models.Model):
                                   validators=[validate_time_zones])
     translations = models.JSONField(default=dict, blank=True, help_text="{lang: {name, notice}}",
                                     validators=[TranslationsValidator("name", "notice")])
+    # How long before a maintenance starts its subscribers are reminded (config `page.maintenance_reminder`).
+    maintenance_reminder = models.DurationField(null=True, blank=True, help_text="Empty: no reminders.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "page settings"
         verbose_name_plural = "page settings"
+        # Applying (and pruning) the config document rewrites components and official channels.
+        permissions = [("apply_config", "Can apply and prune the config document")]
 
     def __str__(self) -> str:
         return self.name

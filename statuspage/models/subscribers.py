@@ -17,6 +17,13 @@ def new_salt() -> str:
     return secrets.token_hex(16)  # 32 characters: the column's size
 
 
+def derived_secret(material: str) -> str:
+    """A `whsec_` secret derived from WEBHOOK_SECRET_KEY (the environment) and `material`
+    (a row's id and salt): never stored, so a database dump cannot forge what it signs."""
+    digest = hmac.new(settings.WEBHOOK_SECRET_KEY.encode(), material.encode(), hashlib.sha256).digest()
+    return "whsec_" + base64.b64encode(digest).decode()
+
+
 class WebhookSubscriber(models.Model):
     """A system that receives signed events (docs/subscribers.md).
 
@@ -52,9 +59,7 @@ class WebhookSubscriber(models.Model):
 
     @property
     def secret(self) -> str:
-        key = settings.WEBHOOK_SECRET_KEY.encode()
-        digest = hmac.new(key, f"{self.pk}:{self.salt}".encode(), hashlib.sha256).digest()
-        return "whsec_" + base64.b64encode(digest).decode()
+        return derived_secret(f"{self.pk}:{self.salt}")
 
     def rotate_secret(self) -> str:
         self.salt = new_salt()

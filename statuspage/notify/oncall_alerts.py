@@ -3,17 +3,20 @@ user's webhook and email, retried by a task and swept if the task was lost."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from statuspage.models import Incident, OutboxEvent, PageSettings
-from statuspage.notify.emails import absolute, email_context, render_message
+from statuspage.models import OutboxEvent, PageSettings
+from statuspage.notify.alert_texts import Alert, render
+from statuspage.notify.emails import page_language, render_message
+from statuspage.roles import ROLES
+from statuspage.webhooks.signing import sign
 
 log = logging.getLogger(__name__)
 
@@ -31,80 +34,55 @@ class AlertNotDelivered(Exception):
     """A channel did not take the alert (raised once every channel was tried)."""
 
 
-def alert_text(incident: Incident, probe_key: str, admin_url: str, what: str = "tripped", detail: str = "") -> str:
-    """`what`: tripped, review (a draft published by itself unless on-call acts first), or
-    recovered (an incident a person wrote in: they resolve it). `detail` is the verdict's
-    diagnostics, already masked by the runner: on-call only, never public."""
-    if what == "recovered":
-        return (f"Probe {probe_key} recovered: {incident.name} is shown as monitoring. "
-                f"You wrote in it, so resolve it when you are sure: {admin_url}")
-    state = "published" if incident.published else "DRAFT — confirm or discard"
-    if what == "review":
-        state = ("DRAFT — published by itself after publish_after unless you publish or discard it first; "
-                 "edit it and your words go out instead")
-    text = f"Probe {probe_key} tripped: {incident.name} ({state}). {admin_url}"
-    return f"{text}\nSeen: {detail}" if detail else text
-
-
-def _post_alert(client, url: str, payload: dict) -> None:
+def _post_alert(client, url: str, body: bytes, headers: dict) -> None:
     from statuspage.webhooks.ssrf import request_deadline
 
     # The status is all we need: the body is not read, and a trickling receiver cannot hold the task.
-    with request_deadline(20), client.stream("POST", url, json=payload) as response:
+    with request_deadline(20), client.stream("POST", url, content=body, headers=headers) as response:
         status = response.status_code
     if not 200 <= status < 300:  # 3xx too: redirects are not followed
         raise AlertNotDelivered(f"HTTP {status}")
 
 
-def _alert_channels(user, client, payload: dict, context: dict) -> list[tuple[str, partial]]:
+def _webhook(client, contact, alert: Alert, msg_id: str) -> partial:
+    """A chat webhook gets {"text": …} (plus fields chat tools ignore); a signed one the same
+    JSON with Standard Webhooks headers, verifiable with the contact's secret."""
+    body = json.dumps({"type": ONCALL_EVENT, **alert.payload()}, ensure_ascii=False).encode()
+    headers = {"content-type": "application/json"}
+    if contact.webhook_format == contact.WebhookFormat.SIGNED:
+        headers |= sign(contact.webhook_secret, msg_id, timezone.now(), body)
+    return partial(_post_alert, client, contact.alert_webhook_url, body, headers)
+
+
+def _alert_channels(user, client, alert: Alert, language: str, msg_id: str) -> list[tuple[str, partial]]:
     """(key, send) for each way this user is alerted: their webhook and/or their email."""
     contact = getattr(user, "oncall_contact", None)
     channels = []
     if contact and contact.alert_webhook_url:
-        channels.append((f"webhook:{user.pk}", partial(_post_alert, client, contact.alert_webhook_url, payload)))
+        channels.append((f"webhook:{user.pk}", _webhook(client, contact, alert, f"{msg_id}_{user.pk}")))
     if user.email and (contact is None or contact.alert_by_email):
-        channels.append((f"email:{user.pk}", render_message(user.email, "oncall_alert", context, "en").send))
+        context = {"alert": alert, "subject": alert.subject, "text": alert.text}
+        channels.append((f"email:{user.pk}", render_message(user.email, "oncall_alert", context, language).send))
     return channels
 
 
-def alert_oncall(incident_id: str, probe_key: str, told: set[str] | None = None, what: str = "tripped",
-                 detail: str = "") -> int:
-    """Tell every on-call user, through their own webhook and/or email. Returns how many now.
-
-    `told` holds the channels that took the alert already (skipped) and gains those that
-    take it now. A refused or failed channel raises AlertNotDelivered, after the others.
-    """
-    incident = Incident.objects.filter(pk=incident_id).first()
-    if incident is None:
-        return 0
-    page = PageSettings.load()
-    admin_url = absolute(page, reverse("admin:statuspage_incident_change", args=[incident.pk]))
-    text = alert_text(incident, probe_key, admin_url, what, detail)
-    payload = {"text": text, "incident_id": incident.pk, "probe": probe_key, "admin_url": admin_url,
-               "published": incident.published, "what": what}
-    return _tell_oncall(payload, email_context(page, text=text, incident=incident, admin_url=admin_url), told)
+def _language(user, page: PageSettings) -> str:
+    contact = getattr(user, "oncall_contact", None)
+    return (contact.language if contact else "") or page_language(page)
 
 
-def alert_monitoring(kind: str, text: str, told: set[str] | None = None) -> int:
-    """Monitoring itself (probes.watchdog): `blind` or `recovered`, with no incident behind it."""
-    page = PageSettings.load()
-    admin_url = absolute(page, reverse("admin:index"))
-    payload = {"text": text, "monitoring": kind, "admin_url": admin_url}
-    return _tell_oncall(payload, email_context(page, text=text, incident={"name": text}, admin_url=admin_url), told)
-
-
-def _tell_oncall(payload: dict, context: dict, told: set[str] | None) -> int:
-    from django.contrib.auth import get_user_model
-
+def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], list[str]]:
+    """Send the alert `data` describes to each user, in their language; (reached, failed) channel keys."""
     from statuspage.webhooks.ssrf import make_client
 
-    told = set() if told is None else told
-    users = get_user_model().objects.filter(is_active=True, groups__name=settings.ONCALL_GROUP).select_related(
-        "oncall_contact")
-    sent, failed = 0, []
+    page = PageSettings.load()
+    alerts: dict[str, Alert] = {}  # one rendering per language
+    reached, failed = [], []
     with make_client(settings.WEBHOOK_ALLOWED_NETWORKS, timeout=10) as client:
         for user in users:
-            for key, send in _alert_channels(user, client, payload, context):
+            language = _language(user, page)
+            alert = alerts.setdefault(language, render(data, language, page))
+            for key, send in _alert_channels(user, client, alert, language, msg_id):
                 if key in told:
                     continue
                 try:
@@ -114,31 +92,55 @@ def _tell_oncall(payload: dict, context: dict, told: set[str] | None) -> int:
                     failed.append(f"{key}: {exc}")
                     continue
                 told.add(key)
-                sent += 1
-    if failed:
-        raise AlertNotDelivered("; ".join(failed)[:1000])
-    return sent
+                reached.append(key)
+    return reached, failed
 
 
-def queue_monitoring_alert(event_id: str, kind: str, text: str) -> bool:
-    """Write a monitoring alert to the outbox under a fixed id; False if it was there already."""
+def _oncall_users():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, groups__name__in=ROLES).distinct().select_related(
+        "oncall_contact")
+
+
+def send_test_alert(user) -> tuple[list[str], list[str]]:
+    """A test alert to one user, now, through each of their channels: (reached, failed) as
+    "email:…"/"webhook:…" with the address and, for a failure, why."""
+    from statuspage.webhooks.signing import new_message_id
+
+    user = type(user).objects.select_related("oncall_contact").get(pk=user.pk)
+    reached, failed = _tell([user], {"what": "test", "user": user.get_username()}, new_message_id(), set())
+    contact = getattr(user, "oncall_contact", None)
+    where = {f"email:{user.pk}": f"email {user.email}",
+             f"webhook:{user.pk}": f"webhook {contact.alert_webhook_url if contact else ''}"}
+    return [where[key] for key in reached], [where[f.split(": ", 1)[0]] + ": " + f.split(": ", 1)[1] for f in failed]
+
+
+def queue_monitoring_alert(event_id: str, kind: str, since: datetime, stale: list[str] | None = None) -> bool:
+    """Write a monitoring alert (`blind` or `recovered`) to the outbox under a fixed id; False
+    if it was there already."""
+    data = {"monitoring": kind, "since": since.isoformat(), "stale": stale or [], "told": []}
     _, created = OutboxEvent.objects.get_or_create(id=event_id, defaults={
-        "type": ONCALL_EVENT, "component_keys": [], "data": {"monitoring": kind, "text": text, "told": []}})
+        "type": ONCALL_EVENT, "component_keys": [], "data": data})
     return created
 
 
-def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = None,
-                       enqueue: bool = True, what: str = "tripped", detail: str = "") -> str:
+def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = None, enqueue: bool = True,
+                       what: str = "tripped", failure: dict | None = None, component: str = "",
+                       probe_id: int | None = None, since: datetime | None = None) -> str:
     """Write the alert to the outbox in the caller's transaction; sent once that commits.
 
-    A broker that is down only delays it: the sweep sends what no task did. `event_id`
-    makes a retried caller reuse its row.
+    `what`: a kind of statuspage.notify.alert_texts. `failure`: the verdict's step,
+    expectation and seen (masked by the runner). A broker that is down only delays it: the
+    sweep sends what no task did. `event_id` makes a retried caller reuse its row.
     """
     from statuspage.webhooks.signing import new_message_id
 
+    failure = {k: (failure or {}).get(k) for k in ("step", "expectation", "seen", "message")} if failure else {}
+    data = {"incident_id": incident_id, "probe": probe_key, "probe_id": probe_id, "component": component,
+            "what": what, "failure": failure, "since": (since or timezone.now()).isoformat(), "told": []}
     event, created = OutboxEvent.objects.get_or_create(id=event_id or new_message_id(), defaults={
-        "type": ONCALL_EVENT, "component_keys": [],
-        "data": {"incident_id": incident_id, "probe": probe_key, "told": [], "what": what, "detail": detail}})
+        "type": ONCALL_EVENT, "component_keys": [], "data": data})
     if created and enqueue:
         transaction.on_commit(lambda: _enqueue_alert(event.pk))
     return event.pk
@@ -161,10 +163,10 @@ def send_queued_alert(event_id: str) -> int:
     told = set(event.data.get("told", []))
     error = None
     try:
-        if "monitoring" in event.data:
-            return alert_monitoring(event.data["monitoring"], event.data["text"], told)
-        return alert_oncall(event.data["incident_id"], event.data["probe"], told,
-                            event.data.get("what", "tripped"), event.data.get("detail", ""))
+        reached, failed = _tell(_oncall_users(), event.data, event.pk, told)
+        if failed:
+            raise AlertNotDelivered("; ".join(failed)[:1000])
+        return len(reached)
     except Exception as exc:
         error = str(exc)[:1000]
         raise

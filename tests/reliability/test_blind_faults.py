@@ -26,7 +26,7 @@ from probes.models import ProbeRun
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import OnCallContact, OutboxEvent
-from statuspage.oncall import ensure_oncall_group
+from statuspage.oncall import role_group
 from tests.processes import ROOT, VENV_BIN, celery_process, process_env, stop, wait_for
 from tests.reliability.faults import Target, granian_web
 from tests.webhooks.receiver import Receiver
@@ -49,7 +49,7 @@ def configure(page_config: dict, target: Target, receiver: Receiver) -> None:
     assert errors == []
     apply_config(config)
     user = get_user_model().objects.create_user("olena")
-    user.groups.add(ensure_oncall_group())
+    user.groups.add(role_group("responder"))
     OnCallContact.objects.create(user=user, alert_webhook_url=receiver.url, alert_by_email=False)
 
 

@@ -1,0 +1,159 @@
+"""Roles: a responder runs an incident; only an admin applies or prunes the config, deletes,
+sees subscribers and others' tokens. One mechanism, user.has_perm, in the API and the admin."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from probes.models import Probe, ProbeRun
+from statuspage.models import ApiToken, AuditLog, Component, Incident, WebhookSubscriber
+from statuspage.oncall import role_group
+from statuspage.roles import sync_role_groups
+from statuspage.services.incidents import do_open_incident
+from tests.conftest import token_for
+
+pytestmark = pytest.mark.django_db
+
+
+def make_user(name, role):
+    user = get_user_model().objects.create_user(name, password=f"pw-{name}", is_staff=True)
+    user.groups.add(role_group(role))
+    return user
+
+
+@pytest.fixture
+def responder(db):
+    return make_user("rita", "responder")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("adam", "admin")
+
+
+def api_for(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+    return client
+
+
+def console_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("query", ["", "?prune=1", "?dry_run=1"])
+def test_a_responder_token_cannot_apply_or_prune_the_config(page, page_config, responder, query):
+    response = api_for(responder).post(f"/api/v1/config/{query}", page_config, format="json")
+
+    assert response.status_code == 403
+    assert "needs the admin role" in response.json()["detail"]
+    assert "statuspage.apply_config" in response.json()["detail"]
+    assert Component.objects.count() == 3
+
+
+def test_an_admin_token_applies_and_prunes_the_config(page, page_config, admin_user):
+    page_config["components"] = page_config["components"][:2]
+
+    response = api_for(admin_user).post("/api/v1/config/?prune=1", page_config, format="json")
+
+    assert response.status_code == 200
+    assert not Component.objects.filter(key="oneid-signin").exists()
+
+
+def test_a_responder_runs_an_incident_through_the_api(page, responder):
+    api = api_for(responder)
+
+    created = api.post("/api/v1/incidents/", {"name": "Sign-in fails"}, format="json")
+    updated = api.post(f"/api/v1/incidents/{created.json()['id']}/updates/",
+                       {"status": "identified", "body": "The identity provider is down."}, format="json")
+    status = api.patch("/api/v1/components/oneid-signin/", {"status": "major_outage"}, format="json")
+
+    assert (created.status_code, updated.status_code, status.status_code) == (201, 201, 200)
+
+
+def test_a_responder_token_cannot_read_or_manage_subscriber_webhooks(page, responder, admin_user):
+    webhook = WebhookSubscriber.objects.create(url="https://hooks.example.org/x")
+    api = api_for(responder)
+
+    assert api.get("/api/v1/webhooks/").status_code == 403
+    assert api.post("/api/v1/webhooks/", {"url": "https://hooks.example.org/y"}, format="json").status_code == 403
+    assert api.delete(f"/api/v1/webhooks/{webhook.pk}/").status_code == 403
+    assert WebhookSubscriber.objects.count() == 1
+    assert api_for(admin_user).get("/api/v1/webhooks/").status_code == 200
+
+
+def test_a_responder_holds_no_delete_permission_and_cannot_apply_config(responder):
+    perms = set(role_group("responder").permissions.values_list("codename", flat=True))
+
+    assert perms and not {p for p in perms if p.startswith("delete_")}
+    assert not responder.has_perm("statuspage.delete_incident")
+    assert not responder.has_perm("statuspage.apply_config")
+    assert not responder.has_perm("statuspage.view_emailsubscriber")
+    assert responder.has_perm("statuspage.change_incident") and responder.has_perm("probes.change_probe")
+
+
+def test_an_admin_holds_every_permission_of_the_page_and_the_probes(admin_user):
+    assert admin_user.has_perm("statuspage.delete_incident") and admin_user.has_perm("statuspage.apply_config")
+    assert admin_user.has_perm("probes.delete_proberun") and admin_user.has_perm("auth.change_user")
+
+
+def test_syncing_the_groups_twice_changes_nothing_and_grants_a_model_added_later(db):
+    sync_role_groups(Group, Permission)
+    before = {g.name: set(g.permissions.values_list("pk", flat=True)) for g in Group.objects.all()}
+    sync_role_groups(Group, Permission)
+    assert {g.name: set(g.permissions.values_list("pk", flat=True)) for g in Group.objects.all()} == before
+
+    # A model another branch adds (IncidentTemplate): its permissions appear after a migrate.
+    kind = ContentType.objects.create(app_label="statuspage", model="incidenttemplate")
+    for action in ("add", "change", "delete", "view"):
+        Permission.objects.create(content_type=kind, codename=f"{action}_incidenttemplate", name=action)
+    sync_role_groups(Group, Permission)
+
+    responder = set(role_group("responder").permissions.values_list("codename", flat=True))
+    assert {"add_incidenttemplate", "change_incidenttemplate", "view_incidenttemplate"} <= responder
+    assert "delete_incidenttemplate" not in responder
+
+
+# ------------------------------------------------------------------------- the admin
+
+
+def test_a_responder_cannot_delete_an_incident_in_the_admin_but_an_admin_can(page, responder, admin_user):
+    incident = do_open_incident(name="Wrong deferral shown")
+    path = f"/admin/statuspage/incident/{incident.pk}/delete/"
+
+    assert console_for(responder).post(path, {"post": "yes"}).status_code == 403
+    assert Incident.objects.filter(pk=incident.pk).exists()
+    assert console_for(admin_user).get(path).status_code == 200
+
+
+def test_a_responder_sees_no_subscribers_and_revokes_no_token(page, responder):
+    token, _ = ApiToken.issue(responder)
+    console = console_for(responder)
+
+    assert console.get("/admin/statuspage/emailsubscriber/").status_code == 403
+    assert console.post(f"/admin/statuspage/apitoken/{token.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_deleting_probe_runs_is_for_admins_and_each_delete_is_audited(page, responder, admin_user):
+    probe = Probe.objects.create(key="oneid-login", component=Component.objects.get(key="oneid-signin"),
+                                 definition={"interval_ms": 60000})
+    now = timezone.now()
+    runs = [ProbeRun.objects.create(probe=probe, region="local", scheduled_for=now - timezone.timedelta(minutes=n),
+                                    started_at=now, ok=False, duration_ms=10) for n in range(2)]
+    action = {"action": "delete_selected", "_selected_action": [r.pk for r in runs], "post": "yes"}
+
+    console_for(responder).post("/admin/probes/proberun/", action)
+    assert ProbeRun.objects.count() == 2
+
+    assert console_for(admin_user).post("/admin/probes/proberun/", action).status_code == 302
+    assert ProbeRun.objects.count() == 0
+    audited = AuditLog.objects.filter(action="delete", object_type="proberun")
+    assert sorted(audited.values_list("object_id", flat=True)) == sorted(str(r.pk) for r in runs)
+    assert {a.actor_name for a in audited} == {"adam"}
