@@ -180,6 +180,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "advance-maintenances": {"task": "statuspage.tasks.advance_maintenances", "schedule": 10.0},
+    "maintenance-reminders": {"task": "statuspage.tasks.send_maintenance_reminders", "schedule": 60.0},
     # Time alone changes the page (today's uptime, a new day): re-render when it did.
     "refresh-public": {"task": "statuspage.public.render_tasks.refresh_public", "schedule": 60.0},
     "sweep-outbox": {"task": "statuspage.delivery_tasks.sweep_outbox", "schedule": 15.0},

@@ -55,7 +55,8 @@ def _set(obj, values: dict) -> list[str]:
 
 def _apply_page(page_cfg: dict, changes: list[str]) -> None:
     page = PageSettings.load()
-    fields = {k: page_cfg[k] for k in ("name", "url", "notice", "time_zone", "time_zones", "text_language", "languages", "translations")}
+    fields = {k: page_cfg[k] for k in ("name", "url", "notice", "time_zone", "time_zones", "text_language", "languages",
+                                       "translations", "maintenance_reminder")}
     changed = _set(page, fields)
     if changed:
         page.save()

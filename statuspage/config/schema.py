@@ -10,6 +10,7 @@ import hashlib
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from statuspage.i18n import time_zones_problems
 LANGUAGE_CODES = translations.LANGUAGE_CODES
 TOP_KEYS = {"page", "components", "groups", "probes", "notices_sent_in_error", "templates"}
 PAGE_KEYS = {"name", "url", "languages", "notice", "official_channels", "time_zone", "time_zones",
-             "text_language", "translations"}
+             "text_language", "translations", "maintenance_reminder"}
 CHANNEL_KEYS = {"name", "value", "url", "translations"}
 GROUP_KEYS = {"name", "description", "translations"}
 COMPONENT_KEYS = {"key", "name", "group", "description", "only_show_if_degraded", "showcase", "translations"}
@@ -125,6 +126,7 @@ def _page(raw: Any, errors: Errors) -> dict | None:
         "text_language": text_field(raw, "text_language", "page", errors),
         "channels": [],
         "translations": translations_field(raw, "page", errors, {"name", "notice"}),
+        "maintenance_reminder": _reminder(raw.get("maintenance_reminder"), errors),
     }
     if page["time_zone"] not in zoneinfo.available_timezones():
         errors.append(("page.time_zone", f"unknown time zone '{page['time_zone']}' (e.g. Europe/Kyiv)"))
@@ -159,6 +161,24 @@ def _page(raw: Any, errors: Errors) -> dict | None:
             errors.append((where, "needs a value or a url"))
         page["channels"].append(channel)
     return page
+
+
+_REMINDER = re.compile(r"^\s*([0-9]{1,4})\s*(m|h|d)\s*$")
+_REMINDER_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def _reminder(raw: Any, errors: Errors) -> timedelta | None:
+    """`page.maintenance_reminder`: "30m", "1h", "2d" (5 minutes to 14 days) before a
+    maintenance starts; absent: no reminders."""
+    if raw is None:
+        return None
+    match = _REMINDER.match(raw) if isinstance(raw, str) else None
+    lead = int(match.group(1)) * _REMINDER_UNIT[match.group(2)] if match else None
+    if lead is None or not timedelta(minutes=5) <= lead <= timedelta(days=14):
+        errors.append(("page.maintenance_reminder",
+                       f"expected a time from 5m to 14d before the start, like 30m, 1h or 2d; got {raw!r}"))
+        return None
+    return lead
 
 
 def _time_zones(raw: Any, errors: Errors) -> dict[str, str]:

@@ -67,7 +67,9 @@ def send_event_emails(deliveries: list[Delivery], deadline: float | None = None)
         headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         context = email_context(page, incident=incident, update=update,
                            link=absolute(page, incident.get_absolute_url()), unsubscribe=unsubscribe)
-        messages.append(render_message(d.email.email, "event", context, d.email.language, headers))
+        # A reminder says when the maintenance starts, not what its last update said.
+        template = "reminder" if d.event.type == "maintenance.reminder" else "event"
+        messages.append(render_message(d.email.email, template, context, d.email.language, headers))
     return send_batch(messages, deadline)
 
 
