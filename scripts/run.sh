@@ -35,7 +35,10 @@ $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py apply_config "$STATUSPAGE_CONFIG"
 $PY manage.py signing_key >/dev/null  # a laptop signing key in the var dir, kept across runs
-LOGIN="$($PY manage.py oncall add oncall)"
+# An admin who is alerted: on a laptop the console email backend prints the alerts into the
+# logs (EMAIL_BACKEND and ONCALL_EMAIL change that), so a drill reaches someone.
+ONCALL_EMAIL="${ONCALL_EMAIL:-oncall@localhost}"
+LOGIN="$($PY manage.py oncall add oncall --role admin --email "$ONCALL_EMAIL")"
 $PY manage.py render_public >/dev/null  # the first visitors read rendered pages too
 
 pids=()
@@ -85,8 +88,12 @@ done
 cat <<MSG
 
   Status page:    http://127.0.0.1:$PORT/
-  On-call admin:  http://127.0.0.1:$PORT/admin/   (user: oncall)
+  On-call admin:  http://127.0.0.1:$PORT/admin/   (user: oncall, role admin)
 $(echo "$LOGIN" | sed 's/^/  /')
+  On-call alerts: $( [ "${EMAIL_BACKEND:-}" = "" ] || [ "${EMAIL_BACKEND}" = "django.core.mail.backends.console.EmailBackend" ] \
+                     && echo "emailed to $ONCALL_EMAIL by the console backend: printed in $LOGS/render-worker.log (and watchdog.log)" \
+                     || echo "emailed to $ONCALL_EMAIL through $EMAIL_BACKEND")
+                  test one: .venv/bin/python manage.py oncall test oncall
   API docs:       http://127.0.0.1:$PORT/api/docs/
   Demo target:    $([ "$DEMO_TARGET" != "0" ] && echo "$DEMO_TARGET_URL  (rehearse an outage: .venv/bin/python manage.py drill wrong_deferral)" || echo "off")
   Logs:           $LOGS/

@@ -94,6 +94,11 @@ def test_a_second_make_run_beside_the_first_rehearses_an_outage_on_its_own(runni
         print(f"\nwrong deferral drilled: on summary.json after {on_summary:.1f}s, on the page after {on_page:.1f}s "
               f"(interval 2s × trip_after 2 + 2s = 6s)")
         assert incident["name"] == "Registration data: some people may be shown wrong information"
+        # make run's on-call user is alerted: the console email backend prints it in the log.
+        assert "emailed to oncall@localhost by the console backend" in running_fast["output"]
+        log = running_fast["var"] / "logs" / "render-worker.log"
+        wait_for(lambda: "Subject: [on-call] Tripped: Registration data" in log.read_text(errors="replace"),
+                 timeout=30, interval=0.2, what="the on-call alert in render-worker.log")
 
     # The first instance, on its own port, database and demo target, saw none of it; each
     # one's feeds link to itself.

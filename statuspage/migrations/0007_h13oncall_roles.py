@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='oncallcontact',
             name='language',
-            field=models.CharField(choices=[('uk', 'Українська'), ('uz', 'Ўзбекча (кирилл)'), ('uz-latn', 'Oʻzbekcha (lotin)'), ('ru', 'Русский'), ('en', 'English')], blank=True, help_text="Of the alerts; blank: the page's first language.", max_length=10),
+            field=models.CharField(choices=[('uk', 'Українська'), ('uz', 'Ўзбекча (кирилл)'), ('uz-latn', 'Oʻzbekcha (lotin)'), ('ru', 'Русский'), ('en', 'English')], blank=True, help_text="Of the alerts; blank: English, as the console.", max_length=10),
         ),
         migrations.AddField(
             model_name='oncallcontact',

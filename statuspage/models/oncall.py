@@ -21,7 +21,7 @@ class OnCallContact(models.Model):
     webhook_format = models.CharField(max_length=8, choices=WebhookFormat.choices, default=WebhookFormat.CHAT)
     alert_by_email = models.BooleanField(default=True, help_text="Also email the user's address.")
     language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True,
-                                help_text="Of the alerts; blank: the page's first language.")
+                                help_text="Of the alerts; blank: English, as the console.")
     salt = models.CharField(max_length=32, default=new_salt, editable=False)
 
     def __str__(self) -> str:

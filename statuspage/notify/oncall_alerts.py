@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from statuspage.models import OutboxEvent, PageSettings
 from statuspage.notify.alert_texts import Alert, render
-from statuspage.notify.emails import page_language, render_message
+from statuspage.notify.emails import render_message
 from statuspage.roles import ROLES
 from statuspage.webhooks.signing import sign
 
@@ -66,9 +66,10 @@ def _alert_channels(user, client, alert: Alert, language: str, msg_id: str) -> l
     return channels
 
 
-def _language(user, page: PageSettings) -> str:
+def _language(user) -> str:
+    # Unchosen: the console's own language (settings.LANGUAGE_CODE), which the user reads already.
     contact = getattr(user, "oncall_contact", None)
-    return (contact.language if contact else "") or page_language(page)
+    return (contact.language if contact else "") or settings.LANGUAGE_CODE
 
 
 def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], list[str]]:
@@ -80,7 +81,7 @@ def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], li
     reached, failed = [], []
     with make_client(settings.WEBHOOK_ALLOWED_NETWORKS, timeout=10) as client:
         for user in users:
-            language = _language(user, page)
+            language = _language(user)
             alert = alerts.setdefault(language, render(data, language, page))
             for key, send in _alert_channels(user, client, alert, language, msg_id):
                 if key in told:
