@@ -12,8 +12,15 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from statuspage.config.schema import validate
-from statuspage.models import AuditLog, Component, EmailSubscriber, Incident, OutboxEvent, PageSettings
-from statuspage.models import WebhookSubscriber
+from statuspage.models import (
+    AuditLog,
+    Component,
+    EmailSubscriber,
+    Incident,
+    OutboxEvent,
+    PageSettings,
+    WebhookSubscriber,
+)
 from statuspage.services.incidents import do_open_incident, do_post_update
 from statuspage.services.reminders import REMINDER_EVENT, _remind, do_send_maintenance_reminders
 from statuspage.statuses import MaintenanceStatus

@@ -157,3 +157,25 @@ def test_deleting_probe_runs_is_for_admins_and_each_delete_is_audited(page, resp
     audited = AuditLog.objects.filter(action="delete", object_type="proberun")
     assert sorted(audited.values_list("object_id", flat=True)) == sorted(str(r.pk) for r in runs)
     assert {a.actor_name for a in audited} == {"adam"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_makes_members_of_the_old_on_call_group_admins():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("statuspage", "0006_i18_notices_sent_in_error")], [("statuspage", "0007_h13oncall_roles")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    user = old_apps.get_model("auth", "User").objects.create(username="olena", is_staff=True)
+    old_apps.get_model("auth", "Group").objects.get_or_create(name="On-call")[0].user_set.add(user)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    olena = get_user_model().objects.get(username="olena")
+    assert list(olena.groups.values_list("name", flat=True)) == ["admin"]
+    assert not Group.objects.filter(name="On-call").exists()
+    assert olena.has_perm("statuspage.apply_config")
