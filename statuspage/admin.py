@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpResponseRedirect
@@ -580,6 +581,25 @@ class OnCallContactAdmin(AuditedAdmin):
                 messages.error(request, f"Test alert to {contact.user} NOT delivered: {failure}")
             if not reached and not failed:
                 messages.warning(request, f"{contact.user} has no email and no webhook: nothing was sent.")
+
+
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    """Users (the admin role's): every add, change, password change and delete audited, the
+    passwords themselves never; only a superuser makes superusers or grants single permissions."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        request._audit_fields = {name: values for name, values in getattr(request, "_audit_fields", {}).items()
+                                 if "password" not in name}
+        return message
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "is_superuser", "user_permissions"]
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AuditedUserAdmin)
 
 
 @admin.register(NoticeSentInError)

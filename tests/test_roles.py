@@ -179,3 +179,21 @@ def test_the_migration_makes_members_of_the_old_on_call_group_admins():
     assert list(olena.groups.values_list("name", flat=True)) == ["admin"]
     assert not Group.objects.filter(name="On-call").exists()
     assert olena.has_perm("statuspage.apply_config")
+
+
+def test_user_changes_in_the_admin_are_audited_without_the_password(page, admin_user, responder):
+    console = console_for(admin_user)
+
+    console.post(f"/admin/auth/user/{responder.pk}/password/", {"password1": "Zx9-long-secret-pass",
+                                                               "password2": "Zx9-long-secret-pass"})
+    console.post(f"/admin/auth/user/{responder.pk}/delete/", {"post": "yes"})
+
+    rows = AuditLog.objects.filter(object_type="user", object_id=str(responder.pk)).order_by("at")
+    assert [r.action for r in rows] == ["change", "delete"]
+    assert "Zx9-long-secret-pass" not in str(list(rows.values()))
+
+
+def test_an_admin_who_is_not_a_superuser_cannot_make_one(page, admin_user, responder):
+    form = console_for(admin_user).get(f"/admin/auth/user/{responder.pk}/change/").context["adminform"].form
+
+    assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
