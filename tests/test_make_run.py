@@ -97,8 +97,9 @@ def test_a_second_make_run_beside_the_first_rehearses_an_outage_on_its_own(runni
         # make run's on-call user is alerted: the console email backend prints it in the log.
         assert "emailed to oncall@localhost by the console backend" in running_fast["output"]
         log = running_fast["var"] / "logs" / "render-worker.log"
-        wait_for(lambda: "Subject: [on-call] Tripped: Registration data" in log.read_text(errors="replace"),
-                 timeout=30, interval=0.2, what="the on-call alert in render-worker.log")
+        wait_for(lambda: "To: oncall@localhost" in (text := log.read_text(errors="replace"))
+                 and "Component: Registration data" in text, timeout=30, interval=0.2,
+                 what="the on-call alert in render-worker.log")
 
     # The first instance, on its own port, database and demo target, saw none of it; each
     # one's feeds link to itself.
