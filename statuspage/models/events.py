@@ -3,7 +3,8 @@ from django.db import models
 # The key of an event's data that only `statuspage`-format bodies use (webhooks/bodies.py).
 STATUSPAGE_ONLY = "statuspage_only"
 
-INTERNAL_PREFIX = "oncall."  # on-call alerts ride the outbox too (statuspage.notify.oncall_alerts), never to subscribers
+# On-call alerts ride the outbox too (statuspage.notify.oncall_alerts), never to subscribers.
+INTERNAL_PREFIX = "oncall."
 
 
 class OutboxQuerySet(models.QuerySet):
