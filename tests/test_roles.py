@@ -164,7 +164,8 @@ def test_the_migration_makes_members_of_the_old_on_call_group_admins():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before, after = [("statuspage", "0006_i18_notices_sent_in_error")], [("statuspage", "0007_h13oncall_roles")]
+    before = [("statuspage", "0007_h16twins_componentgroup_key_help_text")]
+    after = [("statuspage", "0008_h13oncall_roles")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps
