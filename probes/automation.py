@@ -31,7 +31,7 @@ from probes.spec import DEFAULT_LIFECYCLE_MS
 from probes.states import DEGRADED, DOWN, UP
 from statuspage.i18n import localized, page_languages
 from statuspage.models import AuditLog, Component, Incident, PageSettings
-from statuspage.notify.oncall_alerts import queue_oncall_alert
+from statuspage.delivery_tasks import alert_when_committed
 from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus, IncidentStatus
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
@@ -206,7 +206,7 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
         return public
     # In the outbox with the incident: a broker down only delays it.
     what = "review" if mode == "review" and not public else ("retripped" if reopened else "tripped")
-    queue_oncall_alert(incident.pk, probe.key, what=what, failure=verdict, component=component.key,
+    alert_when_committed(incident.pk, probe.key, what=what, failure=verdict, component=component.key,
                        probe_id=probe.pk)
     return public
 
@@ -242,7 +242,7 @@ def _recovered(probe: Probe, component: Component, wanted: str, held: bool) -> b
         do_post_update(incident, status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
                              translations=translations)
         if human:
-            queue_oncall_alert(incident.pk, probe.key, what="recovered", component=component.key, probe_id=probe.pk)
+            alert_when_committed(incident.pk, probe.key, what="recovered", component=component.key, probe_id=probe.pk)
         changed = changed or bool(change)
     return changed
 
@@ -269,7 +269,7 @@ def _resolve_if_quiet(pk: str, now: datetime) -> int:
         else:
             body, translations = _words(probe, component, "resolved", "body")
         do_post_update(incident, status=IncidentStatus.RESOLVED, via="probe", body=body, translations=translations)
-        queue_oncall_alert(incident.pk, incident.probe_key, what="resolved",
+        alert_when_committed(incident.pk, incident.probe_key, what="resolved",
                            component=component.key if component else "", probe_id=probe.pk if probe else None)
     return 1
 

@@ -4,10 +4,16 @@ Below statuspage.services, which enqueues them after a change commits; every tas
 to run twice (at-least-once). statuspage.celery discovers this module by name.
 """
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
+from statuspage.notify.oncall_alerts import queue_oncall_alert, send_queued_alert
 from statuspage.webhooks.dispatch import deliver, fan_out, sweep
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -39,8 +45,23 @@ _ALERT_RETRY = {"autoretry_for": (Exception,), "retry_backoff": 5, "retry_backof
 
 @shared_task(**_ALERT_RETRY)
 def send_oncall_alert(event_id: str) -> int:
-    """Send an on-call alert queued in the outbox (statuspage.notify.oncall_alerts.queue_oncall_alert)."""
-    from statuspage.notify.oncall_alerts import send_queued_alert
-
+    """Send an on-call alert queued in the outbox (alert_when_committed)."""
     return send_queued_alert(event_id)
+
+
+def alert_when_committed(incident_id: str, probe_key: str, **alert) -> str:
+    """Queue an on-call alert in the caller's transaction, and its task once that commits.
+
+    A broker that is down only delays it: the outbox sweep sends what no task did.
+    """
+    event_id = queue_oncall_alert(incident_id, probe_key, **alert)
+    transaction.on_commit(lambda: _enqueue_alert(event_id))
+    return event_id
+
+
+def _enqueue_alert(event_id: str) -> None:
+    try:
+        send_oncall_alert.delay(event_id)
+    except Exception:  # the broker is down: the sweep sends it
+        log.warning("could not queue on-call alert %s; the sweep will send it", event_id, exc_info=True)
 

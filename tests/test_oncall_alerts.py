@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from statuspage.delivery_tasks import send_oncall_alert
+from statuspage.delivery_tasks import alert_when_committed, send_oncall_alert
 from statuspage.models import OnCallContact, OutboxEvent
 from statuspage.notify.oncall_alerts import AlertNotDelivered, queue_oncall_alert, send_queued_alert
 from statuspage.oncall import set_role
@@ -42,13 +42,13 @@ def incident(page):
 
 def alert_oncall(incident_id):
     """Queue an alert and send it as the task does: the outbox row remembers who was told."""
-    return send_queued_alert(queue_oncall_alert(incident_id, "oneid-login", enqueue=False))
+    return send_queued_alert(queue_oncall_alert(incident_id, "oneid-login"))
 
 
 def test_a_receiver_refusing_the_alert_raises_after_the_others_are_told(incident, alice, loopback_allowed):
     with Receiver(replies=[(500, {})]) as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url)
-        event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
+        event_id = queue_oncall_alert(incident.pk, "oneid-login")
         with pytest.raises(AlertNotDelivered, match="HTTP 500"):
             send_queued_alert(event_id)
 
@@ -86,7 +86,7 @@ def test_alerts_go_through_the_ssrf_guard(incident, alice):
 def test_the_task_retries_until_the_receiver_takes_it_and_emails_once(incident, alice, loopback_allowed):
     with Receiver(replies=[(503, {}), (500, {})]) as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url)
-        event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
+        event_id = queue_oncall_alert(incident.pk, "oneid-login")
         result = send_oncall_alert.apply(args=[event_id])  # retries run eagerly here
 
     assert result.successful() and result.result == 1
@@ -102,7 +102,7 @@ def test_a_queued_alert_survives_a_broker_that_is_down(incident, alice, loopback
     with Receiver() as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url)
         with down as delay, django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-            event_id = queue_oncall_alert(incident.pk, "oneid-login")  # in the incident's transaction
+            event_id = alert_when_committed(incident.pk, "oneid-login")  # in the incident's transaction
         assert delay.call_args == mock.call(event_id) and receiver.requests == []  # the task was lost
 
         sweep()
@@ -122,7 +122,7 @@ def test_an_alert_is_never_sent_to_subscribers(incident, alice, api, loopback_al
 
     with Receiver() as receiver:
         api.post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
-        event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
+        event_id = queue_oncall_alert(incident.pk, "oneid-login")
 
         assert fan_out(event_id) == []
     assert not Delivery.objects.filter(event_id=event_id).exists()
@@ -130,7 +130,7 @@ def test_an_alert_is_never_sent_to_subscribers(incident, alice, api, loopback_al
 
 def test_the_sweep_gives_up_on_an_alert_hours_old(incident, alice, loopback_allowed):
     OnCallContact.objects.create(user=alice, alert_webhook_url="http://127.0.0.1:9/hook")
-    event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
+    event_id = queue_oncall_alert(incident.pk, "oneid-login")
     OutboxEvent.objects.filter(pk=event_id).update(created_at=timezone.now() - timezone.timedelta(hours=7))
 
     sweep()
@@ -143,7 +143,7 @@ def test_the_sweep_gives_up_on_an_alert_hours_old(incident, alice, loopback_allo
 def test_a_retry_sent_by_the_sweep_waits_for_the_tasks_own_retries(incident, alice, loopback_allowed):
     with Receiver(replies=[(500, {})]) as receiver:
         OnCallContact.objects.create(user=alice, alert_webhook_url=receiver.url, alert_by_email=False)
-        event_id = queue_oncall_alert(incident.pk, "oneid-login", enqueue=False)
+        event_id = queue_oncall_alert(incident.pk, "oneid-login")
         OutboxEvent.objects.filter(pk=event_id).update(created_at=timezone.now() - timezone.timedelta(minutes=6))
         with pytest.raises(AlertNotDelivered):
             send_queued_alert(event_id)  # the task's try, just now

@@ -45,7 +45,7 @@ def tripped(page):
     probe = Probe.objects.create(key="reserve-deferral", component=component, definition={"interval_ms": 60000})
     incident = do_open_incident(name="Registration data: a wrong deferral shown", published=False,
                                 probe_key=probe.key)
-    return incident, probe, queue_oncall_alert(incident.pk, probe.key, enqueue=False, failure=FAILURE,
+    return incident, probe, queue_oncall_alert(incident.pk, probe.key, failure=FAILURE,
                                                component=component.key, probe_id=probe.pk)
 
 

@@ -372,7 +372,7 @@ def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, onc
                                  probe_key="reserve-login-and-profile")
     with Receiver() as receiver:
         OnCallContact.objects.create(user=oncall_user, alert_webhook_url=receiver.url)
-        event_id = queue_oncall_alert(incident.pk, "reserve-login-and-profile", enqueue=False)
+        event_id = queue_oncall_alert(incident.pk, "reserve-login-and-profile")
         assert send_queued_alert(event_id) == 2
 
     alert = json.loads(receiver.requests[0].body)

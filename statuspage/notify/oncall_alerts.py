@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from statuspage.models import OutboxEvent, PageSettings
@@ -126,34 +125,24 @@ def queue_monitoring_alert(event_id: str, kind: str, since: datetime, stale: lis
     return created
 
 
-def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = None, enqueue: bool = True,
-                       what: str = "tripped", failure: dict | None = None, component: str = "",
-                       probe_id: int | None = None, since: datetime | None = None) -> str:
-    """Write the alert to the outbox in the caller's transaction; sent once that commits.
+def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = None, what: str = "tripped",
+                       failure: dict | None = None, component: str = "", probe_id: int | None = None,
+                       since: datetime | None = None) -> str:
+    """Write the alert to the outbox in the caller's transaction; its id.
 
-    `what`: a kind of statuspage.notify.alert_texts. `failure`: the verdict's step,
-    expectation and seen (masked by the runner). A broker that is down only delays it: the
-    sweep sends what no task did. `event_id` makes a retried caller reuse its row.
+    statuspage.delivery_tasks.alert_when_committed also queues the task that sends it (this
+    module knows no task: delivery_tasks imports it). `what`: a kind of
+    statuspage.notify.alert_texts. `failure`: the verdict's step, expectation and seen (masked
+    by the runner). `event_id` makes a retried caller reuse its row.
     """
     from statuspage.webhooks.signing import new_message_id
 
     failure = {k: (failure or {}).get(k) for k in ("step", "expectation", "seen", "message")} if failure else {}
     data = {"incident_id": incident_id, "probe": probe_key, "probe_id": probe_id, "component": component,
             "what": what, "failure": failure, "since": (since or timezone.now()).isoformat(), "told": []}
-    event, created = OutboxEvent.objects.get_or_create(id=event_id or new_message_id(), defaults={
+    event, _ = OutboxEvent.objects.get_or_create(id=event_id or new_message_id(), defaults={
         "type": ONCALL_EVENT, "component_keys": [], "data": data})
-    if created and enqueue:
-        transaction.on_commit(lambda: _enqueue_alert(event.pk))
     return event.pk
-
-
-def _enqueue_alert(event_id: str) -> None:
-    from statuspage.delivery_tasks import send_oncall_alert
-
-    try:
-        send_oncall_alert.delay(event_id)
-    except Exception:  # the broker is down: the sweep sends it
-        log.warning("could not queue on-call alert %s; the sweep will send it", event_id, exc_info=True)
 
 
 def send_queued_alert(event_id: str) -> int:
