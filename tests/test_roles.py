@@ -198,3 +198,20 @@ def test_an_admin_who_is_not_a_superuser_cannot_make_one(page, admin_user, respo
     form = console_for(admin_user).get(f"/admin/auth/user/{responder.pk}/change/").context["adminform"].form
 
     assert "is_superuser" not in form.fields and "user_permissions" not in form.fields
+
+
+@pytest.mark.parametrize("path, code", [
+    ("/admin/", 200), ("/admin/statuspage/incident/add/", 200), ("/admin/probes/probe/", 200),
+    ("/admin/statuspage/auditlog/", 200), ("/admin/statuspage/oncallcontact/add/", 200),
+    ("/admin/statuspage/pagesettings/1/change/", 200),  # read only: it comes from the config
+    ("/admin/statuspage/webhooksubscriber/", 403), ("/admin/statuspage/delivery/", 403),
+    ("/admin/statuspage/outboxevent/", 403), ("/admin/auth/user/", 403),
+])
+def test_a_responders_console_has_what_an_incident_needs_and_nothing_more(page, responder, path, code):
+    assert console_for(responder).get(path).status_code == code
+
+
+def test_a_responder_cannot_change_the_page_settings_in_the_console(page, responder):
+    response = console_for(responder).post("/admin/statuspage/pagesettings/1/change/", {"name": "Hijacked"})
+
+    assert response.status_code == 403
