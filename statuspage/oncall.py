@@ -29,13 +29,17 @@ def set_role(user, role: str) -> None:
     user.groups.add(role_group(role))
 
 
+def oncall_users():
+    """Active users holding a role: the people alerted."""
+    return get_user_model().objects.filter(is_active=True, groups__name__in=roles.ROLES).distinct()
+
+
 def anyone_reachable() -> bool:
     """Whether an alert would reach at least one on-call user (statuspage.notify.oncall_alerts:
     a webhook, or an email address with email alerts on; no contact row means email on)."""
     from django.db.models import Q
 
-    users = get_user_model().objects.filter(is_active=True, groups__name__in=roles.ROLES)
-    return users.filter(Q(oncall_contact__alert_webhook_url__gt="") | (
+    return oncall_users().filter(Q(oncall_contact__alert_webhook_url__gt="") | (
         ~Q(email="") & (Q(oncall_contact__isnull=True) | Q(oncall_contact__alert_by_email=True)))).exists()
 
 

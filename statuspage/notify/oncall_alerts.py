@@ -14,7 +14,7 @@ from django.utils import timezone
 from statuspage.models import OutboxEvent, PageSettings
 from statuspage.notify.alert_texts import Alert, render
 from statuspage.notify.emails import render_message
-from statuspage.roles import ROLES
+from statuspage.oncall import oncall_users
 from statuspage.webhooks.signing import sign
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,6 @@ def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], li
     return reached, failed
 
 
-def _oncall_users():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(is_active=True, groups__name__in=ROLES).distinct().select_related(
-        "oncall_contact")
-
-
 def send_test_alert(user) -> tuple[list[str], list[str]]:
     """A test alert to one user, now, through each of their channels: (reached, failed) as
     "email:…"/"webhook:…" with the address and, for a failure, why."""
@@ -153,7 +146,7 @@ def send_queued_alert(event_id: str) -> int:
     told = set(event.data.get("told", []))
     error = None
     try:
-        reached, failed = _tell(_oncall_users(), event.data, event.pk, told)
+        reached, failed = _tell(oncall_users().select_related("oncall_contact"), event.data, event.pk, told)
         if failed:
             raise AlertNotDelivered("; ".join(failed)[:1000])
         return len(reached)
