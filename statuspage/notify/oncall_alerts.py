@@ -15,7 +15,7 @@ from statuspage.models import OutboxEvent, PageSettings
 from statuspage.notify.alert_texts import Alert, render
 from statuspage.notify.emails import render_message
 from statuspage.oncall import oncall_users
-from statuspage.webhooks.signing import sign
+from statuspage.webhooks.signing import new_message_id, sign
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,6 @@ def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], li
 def send_test_alert(user) -> tuple[list[str], list[str]]:
     """A test alert to one user, now, through each of their channels: (reached, failed) as
     "email:…"/"webhook:…" with the address and, for a failure, why."""
-    from statuspage.webhooks.signing import new_message_id
-
     user = type(user).objects.select_related("oncall_contact").get(pk=user.pk)
     reached, failed = _tell([user], {"what": "test", "user": user.get_username()}, new_message_id(), set())
     contact = getattr(user, "oncall_contact", None)
@@ -128,8 +126,6 @@ def queue_oncall_alert(incident_id: str, probe_key: str, event_id: str | None = 
     statuspage.notify.alert_texts. `failure`: the verdict's step, expectation and seen (masked
     by the runner). `event_id` makes a retried caller reuse its row.
     """
-    from statuspage.webhooks.signing import new_message_id
-
     failure = {k: (failure or {}).get(k) for k in ("step", "expectation", "seen", "message")} if failure else {}
     data = {"incident_id": incident_id, "probe": probe_key, "probe_id": probe_id, "component": component,
             "what": what, "failure": failure, "since": (since or timezone.now()).isoformat(), "told": []}
