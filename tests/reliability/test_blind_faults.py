@@ -99,13 +99,13 @@ def wait_reported(base: str, receiver: Receiver, told: int, stale: str, since: f
     wait_for(lambda: health(base)[0] == 503 and stale in health(base)[1]["stale"] and len(alerts(receiver)) > told,
              timeout=60, interval=0.1, what=f"{stale} reported stale")
     took = time.monotonic() - since
-    assert alerts(receiver)[told].startswith("Monitoring is blind since ")
+    assert alerts(receiver)[told].startswith("[on-call] Monitoring is blind since ")
     return took
 
 
 def wait_recovered(base: str, receiver: Receiver, told: int) -> None:
     wait_for(lambda: health(base)[0] == 200 and len(alerts(receiver)) > told, timeout=90, what="the recovery")
-    assert alerts(receiver)[told].startswith("Monitoring works again")
+    assert alerts(receiver)[told].startswith("[on-call] Monitoring works again")
 
 
 @pytest.fixture
