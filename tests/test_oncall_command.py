@@ -145,3 +145,10 @@ def test_list_shows_oncall_users_and_whether_they_are_active(page, oncall_user, 
 def test_an_action_is_required(page):
     with pytest.raises(CommandError):
         oncall()
+
+
+def test_list_says_who_is_alerted(page):
+    oncall("add", "bob", "--email", "bob@example.org")
+    oncall("add", "carol")
+
+    assert oncall("list").splitlines() == ["bob\tactive\tresponder\talerted", "carol\tactive\tresponder\tNOT alerted"]

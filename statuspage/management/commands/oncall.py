@@ -117,7 +117,9 @@ class Command(BaseCommand):
         everyone = User.objects.filter(groups__name__in=roles.ROLES).distinct().order_by("username")
         for user in everyone.select_related("oncall_contact").prefetch_related("groups"):
             contact = getattr(user, "oncall_contact", None)
-            alerted = "alerted" if user.is_active and contact and contact.reachable() else "NOT alerted"
+            # No contact row: alerted by email if they have an address (as statuspage.notify does).
+            reachable = contact.reachable() if contact else bool(user.email)
+            alerted = "alerted" if user.is_active and reachable else "NOT alerted"
             held = {g.name for g in user.groups.all()}
             role = roles.ADMIN if roles.ADMIN in held else roles.RESPONDER
             self.stdout.write(f"{user.username}\t{'active' if user.is_active else 'inactive'}\t{role}\t{alerted}")
