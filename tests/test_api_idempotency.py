@@ -67,10 +67,10 @@ def test_the_same_json_in_another_key_order_is_the_same_request(api, page):
 def test_a_refusal_is_replayed_too_and_a_key_is_per_user(api, page, db):
     from django.contrib.auth import get_user_model
 
-    from statuspage.oncall import ensure_oncall_group
+    from statuspage.oncall import role_group
 
     bob = get_user_model().objects.create_user("bob", password="pw-bob")
-    bob.groups.add(ensure_oncall_group())
+    bob.groups.add(role_group("responder"))
     other = APIClient()
     other.credentials(HTTP_AUTHORIZATION=f"Token {token_for(bob)}")
 

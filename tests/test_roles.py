@@ -109,15 +109,19 @@ def test_syncing_the_groups_twice_changes_nothing_and_grants_a_model_added_later
     sync_role_groups(Group, Permission)
     assert {g.name: set(g.permissions.values_list("pk", flat=True)) for g in Group.objects.all()} == before
 
-    # A model another branch adds (IncidentTemplate): its permissions appear after a migrate.
-    kind = ContentType.objects.create(app_label="statuspage", model="incidenttemplate")
-    for action in ("add", "change", "delete", "view"):
-        Permission.objects.create(content_type=kind, codename=f"{action}_incidenttemplate", name=action)
-    sync_role_groups(Group, Permission)
-
     responder = set(role_group("responder").permissions.values_list("codename", flat=True))
     assert {"add_incidenttemplate", "change_incidenttemplate", "view_incidenttemplate"} <= responder
     assert "delete_incidenttemplate" not in responder
+
+    # A model added later: its permissions appear after a migrate, and the same rules grant them.
+    kind = ContentType.objects.create(app_label="probes", model="runbook")
+    for action in ("add", "change", "delete", "view"):
+        Permission.objects.create(content_type=kind, codename=f"{action}_runbook", name=action)
+    sync_role_groups(Group, Permission)
+
+    assert "view_runbook" in role_group("responder").permissions.values_list("codename", flat=True)
+    assert "delete_runbook" not in role_group("responder").permissions.values_list("codename", flat=True)
+    assert role_group("admin").permissions.filter(codename="delete_runbook").exists()
 
 
 # ------------------------------------------------------------------------- the admin
@@ -164,8 +168,8 @@ def test_the_migration_makes_members_of_the_old_on_call_group_admins():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("statuspage", "0007_h16twins_componentgroup_key_help_text")]
-    after = [("statuspage", "0008_h13oncall_roles")]
+    before = [("statuspage", "0008_h13api_idempotency_keys")]
+    after = [("statuspage", "0009_h13oncall_roles")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps

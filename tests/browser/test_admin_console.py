@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from statuspage.models import Component, EmailSubscriber, Incident, IncidentTemplate, WebhookSubscriber
-from statuspage.oncall import ensure_oncall_group
+from statuspage.oncall import role_group
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def on_call(site):
     """An on-call engineer, a template, and subscribers: two follow Authorization (or all),
     one follows only another component, one is unconfirmed."""
     user = get_user_model().objects.create_user("olena", password="first-day-on-call", is_staff=True)
-    user.groups.add(ensure_oncall_group())
+    user.groups.add(role_group("responder"))  # a first-day engineer: the least role
     IncidentTemplate.objects.create(key="login-down", name="Login is down", title="Login does not work",
                                     body="We know and are working on it.", status="investigating", impact="major")
     auth, data = Component.objects.get(key="reserve-auth"), Component.objects.get(key="reserve-data")

@@ -34,7 +34,7 @@ def no_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statuspage', '0007_h16twins_componentgroup_key_help_text'),
+        ('statuspage', '0008_h13api_idempotency_keys'),
         ('probes', '0002_i11_probe_incident_kind'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),
