@@ -57,7 +57,7 @@ def _alert(event_id: str, kind: str, since: datetime, stale: list[str] | None = 
         return  # another watchdog wrote it
     try:
         oncall_alerts.send_queued_alert(event_id)
-    except Exception as exc:  # the outbox sweep tries again
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the outbox sweep tries again
         log.warning("monitoring alert %s not delivered yet: %s", event_id, exc)
 
 

@@ -87,7 +87,7 @@ def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], li
                     continue
                 try:
                     send()
-                except Exception as exc:  # refused, unreachable, SMTP down: retried
+                except Exception as exc:  # noqa: BLE001 - refused, unreachable, SMTP down: retried
                     log.warning("on-call alert to %s (%s) failed: %s", user, key, exc)
                     failed.append(f"{key}: {exc}")
                     continue
@@ -172,6 +172,6 @@ def sweep_oncall_alerts() -> int:
         swept += 1
         try:
             send_queued_alert(event.pk)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the next sweep tries again
             log.warning("on-call alert %s still not delivered: %s", event.pk, exc)
     return swept

@@ -30,7 +30,7 @@ def send_batch(messages: list, deadline: float | None = None) -> list[Outcome]:
     broken = None
     try:
         connection.open()
-    except Exception as exc:  # SMTP down: retried like a webhook
+    except Exception as exc:  # noqa: BLE001 - SMTP down: retried like a webhook
         broken = f"email: {exc}"
     outcomes = []
     for message in messages:
@@ -46,7 +46,7 @@ def send_batch(messages: list, deadline: float | None = None) -> list[Outcome]:
         try:
             connection.send_messages([message])
             outcomes.append(Outcome(250, _ms(start), None, None, False))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one refused message is this delivery's outcome
             outcomes.append(Outcome(None, _ms(start), f"email: {exc}"[:300], None, False))
             if _connection_lost(exc):
                 broken = f"email: not sent, the connection to the mail server was lost ({exc})"
