@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import demo_target  # noqa: E402  (the demo's probe variables)
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 URLS = ["/", "/history", "/history.rss", "/history.atom", "/components/reserve-data/history.atom",
         "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
@@ -158,7 +159,7 @@ def main() -> None:
         ok = True
         for url in URLS:
             status, content, ms = get(base, url)
-            shows = url in NAMES_THE_INCIDENT and "Registration data shown wrong".encode() in content
+            shows = url in NAMES_THE_INCIDENT and b"Registration data shown wrong" in content
             fine = status == 200 and (shows or url not in NAMES_THE_INCIDENT)
             ok &= fine
             print(f"  {url:<44} {status}  {ms:7.1f} ms{'  shows the incident' if shows else ''}{'' if fine else '  <- FAILED'}")

@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import demo_target  # noqa: E402  (the demo's probe variables)
+
 VAR = Path(tempfile.mkdtemp(prefix="bench-history-"))
 os.environ["STATUSPAGE_VAR_DIR"] = str(VAR)
 os.environ.pop("REDIS_URL", None)

@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from probes.runner import make_client, run_batch, run_probe  # noqa: E402
-from probes.spec import validate_probe  # noqa: E402
+from probes.runner import make_client, run_batch, run_probe
+from probes.spec import validate_probe
 
 PHONE, CODE = "+380500000000", "bench-canary-code"
 PROFILE = json.dumps({

@@ -59,17 +59,17 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import demo_target  # noqa: E402  (the demo's probe variables)
+
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-
 import probe_runner  # noqa: E402  (bench/probe_runner.py: the target, its canary, the bare loop)
 
 CELERY = str(ROOT / ".venv" / "bin" / "celery")
@@ -323,7 +323,7 @@ def succeeded(log: str, task: str) -> list[tuple[float, float]]:
 
 
 def utc(t: float) -> datetime:
-    return datetime.fromtimestamp(t, tz=timezone.utc)
+    return datetime.fromtimestamp(t, tz=UTC)
 
 
 def run_level(stack: Stack, base: str, keys: list[str], interval_s: int, warmup_s: float, window_s: float,

@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import demo_target  # noqa: E402  (the demo's probe variables)
+
 VAR = Path(os.environ.get("BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="statuspage-bench-"))
 VAR.mkdir(parents=True, exist_ok=True)
 VAR.chmod(0o755)  # nginx's workers (not root) read the files under it

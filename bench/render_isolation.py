@@ -94,13 +94,13 @@ def render_work(sizes: list[int]) -> dict[int, dict]:
     django.setup()
     from django.core.management import call_command
 
-    from statuspage.public import render_tasks
-    from statuspage.public import version as public_version
-    from statuspage.services.incidents import do_open_incident, do_post_update
     from statuspage.config.apply import apply_config
     from statuspage.config.schema import validate
     from statuspage.models import Component, Incident
+    from statuspage.public import render_tasks
+    from statuspage.public import version as public_version
     from statuspage.public.render import render_all
+    from statuspage.services.incidents import do_open_incident, do_post_update
 
     results = {}
     try:
@@ -149,8 +149,8 @@ def seed(size: int):
     a real full render (renders what changed, copies the rest); only the copied bytes differ."""
     from django.core.cache import cache
 
-    from statuspage.public import keys, render, render_inputs, synthetic
     from statuspage.models import Component, PageSettings
+    from statuspage.public import keys, render, render_inputs, synthetic
     from statuspage.public import version as public_version
 
     first = Component.objects.order_by("key").values_list("key", flat=True).first()

@@ -18,17 +18,17 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from receivers import serve, subscriber_secret  # noqa: E402
+import httpx
+from receivers import serve, subscriber_secret
 
-from statuspage.networks import parse_networks  # noqa: E402
-from statuspage.webhooks import signing  # noqa: E402
-from statuspage.webhooks.delivery import Attempt, deliver_many  # noqa: E402
+from statuspage.networks import parse_networks
+from statuspage.webhooks import signing
+from statuspage.webhooks.delivery import Attempt, deliver_many
 
 LOOPBACK = parse_networks("127.0.0.0/8")
 
@@ -47,7 +47,7 @@ def event_body() -> bytes:
 
 
 def build_attempts(ports: list[int], subscribers: int) -> list[Attempt]:
-    body, now = event_body(), datetime.now(timezone.utc)
+    body, now = event_body(), datetime.now(UTC)
     attempts = []
     for n in range(subscribers):
         headers = signing.sign(subscriber_secret(n), signing.new_message_id(), now, body)

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import demo_target  # noqa: E402  (the demo's probe variables)
+
 os.chdir(ROOT)
 WARMUP = 1500
 

@@ -29,12 +29,12 @@ from probes import public_texts
 from probes.models import Probe
 from probes.spec import DEFAULT_LIFECYCLE_MS
 from probes.states import DEGRADED, DOWN, UP
+from statuspage.delivery_tasks import alert_when_committed
 from statuspage.i18n import localized, page_languages
 from statuspage.models import AuditLog, Component, Incident, PageSettings
-from statuspage.delivery_tasks import alert_when_committed
-from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus, IncidentStatus
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
+from statuspage.statuses import COMPONENT_SEVERITY, ComponentStatus, IncidentStatus
 
 T = TypeVar("T")
 # Modes whose incident starts as a draft, visible to on-call only.

@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import regex
-
 from jsonpath_ng.ext.parser import ExtendedJsonPathParser
 
 MATCHERS = (
@@ -224,7 +223,7 @@ REGEX_TIMEOUT_S = 0.1
 
 
 @lru_cache(maxsize=1024)
-def compiled_regex(pattern: str) -> "regex.Pattern[str]":
+def compiled_regex(pattern: str) -> regex.Pattern[str]:
     # The `regex` engine, not `re`: it takes a timeout, so a pattern with catastrophic
     # backtracking fails its check instead of pinning a worker's CPU.
     return regex.compile(pattern)

@@ -10,7 +10,7 @@ rolled up first, so no result is deleted before a rollup has counted it.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Min, Sum
@@ -27,7 +27,7 @@ def percentile(sorted_values: list[int], p: float) -> int:
 
 
 def _start(day: date) -> datetime:
-    return datetime.combine(day, time.min, dt_timezone.utc)
+    return datetime.combine(day, time.min, UTC)
 
 
 def _runs_of(day: date):
@@ -36,7 +36,7 @@ def _runs_of(day: date):
 
 
 def _today() -> date:
-    return timezone.now().astimezone(dt_timezone.utc).date()
+    return timezone.now().astimezone(UTC).date()
 
 
 def rollup_day(day: date) -> int:
@@ -75,7 +75,7 @@ def days_with_raw_runs() -> list[date]:
     today = _today()
     if oldest is None:
         return []
-    first = max(oldest.astimezone(dt_timezone.utc).date(), today - timedelta(days=settings.PROBE_ROLLUP_DAYS))
+    first = max(oldest.astimezone(UTC).date(), today - timedelta(days=settings.PROBE_ROLLUP_DAYS))
     return [first + timedelta(days=n) for n in range((today - first).days + 1)]
 
 

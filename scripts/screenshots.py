@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
 from statuspage.services.incidents import do_open_incident, do_post_update
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +93,7 @@ def break_things() -> None:
     incident = wrong_deferral_incident()
     Incident.objects.filter(pk=incident.pk).update(started_at=now - timedelta(minutes=40))
     incident.updates.update(display_at=now - timedelta(minutes=40))
-    do_post_update(incident, 
+    do_post_update(incident,
         status="identified",
         body="A faulty update of the notification service. Do not go to a recruitment centre because of it.",
         translations={

@@ -19,6 +19,8 @@ from django.utils.safestring import mark_safe
 from statuspage import admin_publish
 from statuspage.admin_forms import TranslatedAdminMixin, TranslatedModelForm, field_name, name_the_zone
 from statuspage.admin_incident_form import IncidentForm, template_initial
+from statuspage.api.webhooks import validate_webhook_url
+from statuspage.delivery_tasks import deliver_batch
 from statuspage.i18n import LANGUAGE_NAMES
 from statuspage.models import (
     ApiToken,
@@ -39,11 +41,13 @@ from statuspage.models import (
     PageSettings,
     WebhookSubscriber,
 )
+from statuspage.notify.oncall_alerts import send_test_alert
 from statuspage.oncall import is_administrator
 from statuspage.services.changes import change as public_change
 from statuspage.services.components import do_set_component_status
 from statuspage.services.drafts import do_open_draft, do_post_console_update
 from statuspage.statuses import CLOSED_STATUSES
+from statuspage.webhooks.dispatch import send_test_event
 
 admin.site.site_header = "Status page — on-call console"
 admin.site.site_title = "On-call console"
@@ -403,8 +407,6 @@ def _checked_webhook_url(url: str) -> str:
     """The SSRF rules of every webhook URL (statuspage.webhooks.ssrf), as a form error."""
     from rest_framework.exceptions import ValidationError as DRFValidationError
 
-    from statuspage.api.webhooks import validate_webhook_url
-
     try:
         return validate_webhook_url(url)
     except DRFValidationError as exc:
@@ -464,9 +466,6 @@ class WebhookSubscriberAdmin(AuditedAdmin):
 
     @admin.action(description="Send a test event")
     def send_test_event(self, request, queryset):
-        from statuspage.delivery_tasks import deliver_batch
-        from statuspage.webhooks.dispatch import send_test_event
-
         ids = [send_test_event(w).pk for w in queryset]
         audit_action(request, "send_test_event", queryset)
         deliver_batch.delay(ids)
@@ -570,8 +569,6 @@ class OnCallContactAdmin(AuditedAdmin):
 
     @admin.action(description="Send a test alert")
     def send_test_alert(self, request, queryset):
-        from statuspage.notify.oncall_alerts import send_test_alert
-
         audit_action(request, "oncall_test", queryset)
         for contact in queryset.select_related("user"):
             reached, failed = send_test_alert(contact.user)

@@ -23,6 +23,7 @@ from statuspage.i18n import LANGUAGE_NAMES, page_languages, supported
 from statuspage.models import Component, EmailSubscriber, Incident, PageSettings, WebhookSubscriber
 from statuspage.public.state import incidents_with_timeline
 from statuspage.services.drafts import AlreadyPublished, do_publish_console_draft, pending_component_changes
+from statuspage.views.public import render_public
 
 
 @dataclass
@@ -51,8 +52,6 @@ def _incident(incident_id: str) -> Incident:
 
 def preview_view(model_admin, request, incident_id: str):
     """The public incident page of a draft (or of anything), for on-call only."""
-    from statuspage.views.public import render_public
-
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     page = PageSettings.load()

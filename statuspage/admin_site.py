@@ -16,6 +16,7 @@ REFUSED = ("Too many failed sign-ins. Wait a few minutes and try again, or ask a
 class ConsoleSite(admin.AdminSite):
     def each_context(self, request):
         # Every admin page says so while an alert would reach no one (templates/admin/base_site.html).
+        # Imported here: the admin site is loaded with the apps, before the auth models exist.
         from statuspage.oncall import anyone_reachable
 
         context = super().each_context(request)

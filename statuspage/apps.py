@@ -1,3 +1,5 @@
+"""The status page app: what it connects once Django has loaded every model."""
+
 from django.apps import AppConfig
 
 
@@ -6,14 +8,15 @@ class StatuspageConfig(AppConfig):
     verbose_name = "Status page"
 
     def ready(self) -> None:
+        # Imported here, not at the top: this module is loaded before the models exist.
         from django.conf import settings
         from django.db.models.signals import post_save
 
         from statuspage import login_throttle, oncall, roles
-        from statuspage.services.changes import watch_public_models
         from statuspage.config.notices import attach_prepared
         from statuspage.env import check_probe_env_allow
         from statuspage.models import Incident
+        from statuspage.services.changes import watch_public_models
 
         check_probe_env_allow(settings.PROBE_ENV_ALLOW)
         watch_public_models()

@@ -10,11 +10,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from statuspage.public import v2
 from statuspage.models import Component, Incident, PageSettings
+from statuspage.public import v2
 from statuspage.public.state import PublicState
-from statuspage.tasks import advance_maintenances
 from statuspage.services.incidents import do_open_incident, do_post_update
+from statuspage.tasks import advance_maintenances
 
 pytestmark = pytest.mark.django_db
 

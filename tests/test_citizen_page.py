@@ -10,8 +10,8 @@ from django.test import Client
 
 from statuspage.models import Incident, PageSettings
 from statuspage.services.changes import public_changed
-from tests.citizens import apply_demo_config, wrong_deferral_incident
 from statuspage.services.incidents import do_open_incident, do_post_update
+from tests.citizens import apply_demo_config, wrong_deferral_incident
 
 pytestmark = pytest.mark.django_db
 

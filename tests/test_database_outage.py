@@ -10,15 +10,15 @@ from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.test import Client, override_settings
 
-from statuspage.public import door, registry, store
-from statuspage.public.export import EXPORT_HEADERS
-from statuspage.public import version as public_version
 from statuspage.models import Component, Incident
+from statuspage.public import door, registry, store
+from statuspage.public import version as public_version
+from statuspage.public.export import EXPORT_HEADERS
 from statuspage.public.render import render_all
+from statuspage.services.incidents import do_open_incident, do_post_update
 
 from .reliability.test_security_headers import assert_hardened
 from .test_render_on_write import PAGES, V2, django_must_not_run, wsgi_get
-from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 

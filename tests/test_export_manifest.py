@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from statuspage.public.render import render_all
-from statuspage.verification import keys
 from statuspage.services.incidents import do_open_incident
+from statuspage.verification import keys
 
 pytestmark = pytest.mark.django_db
 

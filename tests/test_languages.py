@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from statuspage.models import Component, Incident
+from statuspage.services.incidents import do_open_incident
 from tests.citizens import (
     CATALOGS,
     LOCALE,
@@ -21,7 +22,6 @@ from tests.citizens import (
     visible_text,
     wrong_deferral_incident,
 )
-from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 

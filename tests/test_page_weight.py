@@ -8,7 +8,6 @@ from django.test import Client
 from django.utils import timezone
 
 from probes.models import Probe, ProbeDaily
-
 from tests.citizens import apply_demo_config, wrong_deferral_incident
 
 pytestmark = pytest.mark.django_db

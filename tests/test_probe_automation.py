@@ -1,8 +1,7 @@
 """From verdicts to status: trip, recover, reopen, drafts, quorum and human precedence."""
 
-from datetime import timedelta
-
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -19,10 +18,10 @@ from probes.spec import validate_probe
 from probes.tasks import run_probe_batch
 from statuspage.models import AuditLog, Component, Incident, OutboxEvent
 from statuspage.notify.oncall_alerts import ONCALL_EVENT
-from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
-from tests.test_languages import NAMES
 from statuspage.services.components import do_set_component_status
 from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
+from tests.citizens import apply_demo_config, english_msgids, latin_words, visible_text
+from tests.test_languages import NAMES
 
 pytestmark = pytest.mark.django_db
 

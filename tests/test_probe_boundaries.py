@@ -5,7 +5,7 @@ targets pass the webhooks' SSRF guard (PROBE_ALLOWED_NETWORKS)."""
 import ipaddress
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -56,12 +56,12 @@ def stored_probe(page, url, **request):
                              "expect": {"status": [200]}, "save": {}}]}
     probe = Probe.objects.create(key="exfil", component=Component.objects.get(key="reserve-auth"),
                                  definition=definition)
-    RegionState.objects.create(probe=probe, region="default", next_run_at=datetime.now(timezone.utc))
+    RegionState.objects.create(probe=probe, region="default", next_run_at=datetime.now(UTC))
     return probe
 
 
 def run_once(probe) -> ProbeRun:
-    assert run_probe_batch("default", [(probe.pk, datetime.now(timezone.utc).isoformat())]) == 1
+    assert run_probe_batch("default", [(probe.pk, datetime.now(UTC).isoformat())]) == 1
     return ProbeRun.objects.get(probe=probe)
 
 

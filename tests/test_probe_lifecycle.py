@@ -10,9 +10,9 @@ from probes.automation import advance_incidents
 from probes.spec import validate_probe
 from statuspage.models import AuditLog, Incident, OutboxEvent
 from statuspage.notify.oncall_alerts import ONCALL_EVENT
+from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
 from statuspage.tasks import advance_maintenances
 from tests.test_probe_automation import GOOD, WRONG_DEFERRAL, Runs, component, make_probe
-from statuspage.services.incidents import do_open_incident, do_post_update, do_publish_draft
 
 pytestmark = pytest.mark.django_db
 LATER = timedelta(minutes=10, seconds=1)

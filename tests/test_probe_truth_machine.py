@@ -25,9 +25,9 @@ from probes.models import Probe
 from probes.recording import record_batch
 from statuspage.models import Component, Incident
 from statuspage.public.state import PublicState
+from statuspage.services.incidents import do_open_incident, do_post_update
 from statuspage.statuses import COMPONENT_INDICATOR, IMPACT_SEVERITY, worst_impact
 from tests.test_probe_automation import GOOD, LOGIN_DOWN, SLOW, WRONG_DEFERRAL, make_probe
-from statuspage.services.incidents import do_open_incident, do_post_update
 
 QUIET = timedelta(minutes=5)  # the probes' monitoring_for
 VERDICTS = {"wrong": WRONG_DEFERRAL, "down": LOGIN_DOWN, "slow": SLOW, "good": GOOD}

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from statuspage.public import door, keys, registry, render_tasks, store
 from statuspage.models import Component
+from statuspage.public import door, keys, registry, render_tasks, store
 from statuspage.public.render import render_all
-from statuspage.wsgi import application
 from statuspage.services.incidents import do_open_incident, do_post_update
+from statuspage.wsgi import application
 
 pytestmark = pytest.mark.django_db
 

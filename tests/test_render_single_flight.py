@@ -6,11 +6,11 @@ import os
 import pytest
 from django.core.cache import cache
 
+from statuspage.models import Component, PageSettings
 from statuspage.public import keys, render, render_inputs, render_tasks
 from statuspage.public import version as public_version
-from statuspage.services import changes as publish
-from statuspage.models import Component, PageSettings
 from statuspage.public.render import render_all
+from statuspage.services import changes as publish
 from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db

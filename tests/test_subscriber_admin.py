@@ -8,9 +8,9 @@ from django.test import Client
 from standardwebhooks import Webhook
 
 from statuspage.models import Delivery, OutboxEvent, WebhookSubscriber
+from statuspage.services.incidents import do_open_incident
 from statuspage.webhooks.dispatch import deliver, fan_out
 from tests.webhooks.receiver import Receiver
-from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 HOOKS = "/admin/statuspage/webhooksubscriber/"

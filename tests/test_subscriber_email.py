@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from statuspage.models import Delivery, EmailSubscriber
 from statuspage.notify.smtp import send_batch
+from statuspage.services.incidents import do_open_incident
 from tests.processes import ROOT
 from tests.smtp_server import SmtpServer
 from tests.test_subscribers import deliver_all
-from statuspage.services.incidents import do_open_incident
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from statuspage.models import Component, Delivery, EmailSubscriber, OutboxEvent, WebhookSubscriber
+from statuspage.services.incidents import do_open_incident
 from statuspage.webhooks.dispatch import deliver, fan_out, sweep
 from tests.webhooks.receiver import Receiver
-from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 LOOPBACK = [ipaddress.ip_network("127.0.0.0/8")]

@@ -8,10 +8,10 @@ from django.test import Client
 
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
-from statuspage.services import changes as publish
 from statuspage.models import ComponentGroup, OfficialChannel
-from tests.citizens import apply_demo_config
+from statuspage.services import changes as publish
 from statuspage.services.incidents import do_open_incident
+from tests.citizens import apply_demo_config
 
 pytestmark = pytest.mark.django_db
 

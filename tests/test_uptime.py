@@ -9,9 +9,9 @@ from django.test import Client
 from django.utils.translation import override
 
 from statuspage.models import Component, ComponentStatusChange, Incident
-from statuspage.templatetags.statuspage_tags import uptime_bar
 from statuspage.public.uptime import bars
 from statuspage.services.incidents import do_open_incident
+from statuspage.templatetags.statuspage_tags import uptime_bar
 
 pytestmark = pytest.mark.django_db
 

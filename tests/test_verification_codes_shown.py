@@ -6,8 +6,8 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from statuspage.models import PageSettings
-from statuspage.verification.codes import code_for
 from statuspage.services.incidents import do_open_incident
+from statuspage.verification.codes import code_for
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from statuspage.models import Incident
+from statuspage.services.incidents import do_open_incident, do_post_update
 from statuspage.verification import codes, keys
 from statuspage.verification.signing import sign, verify
-from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.django_db
 

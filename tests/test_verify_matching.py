@@ -3,6 +3,7 @@ in every page language, and finds nothing for the fakes made in the service's na
 
 import pytest
 
+from statuspage.services.incidents import do_post_update
 from statuspage.verification import register
 from statuspage.verification.matching import normalize
 from tests.verify_texts import (
@@ -13,7 +14,6 @@ from tests.verify_texts import (
     forwarded_variants,
     incident_with_notice,
 )
-from statuspage.services.incidents import do_post_update
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from statuspage.models import Component, Incident
-from tests.processes import brokers, celery_process, sender, wait_for, worker_args
 from statuspage.services.incidents import do_open_incident
+from tests.processes import brokers, celery_process, sender, wait_for, worker_args
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

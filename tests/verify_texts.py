@@ -6,8 +6,8 @@ from __future__ import annotations
 import yaml
 
 from statuspage.models import Incident, NoticeSentInError
-from tests.citizens import EXAMPLE, WHEN
 from statuspage.services.incidents import do_open_incident
+from tests.citizens import EXAMPLE, WHEN
 
 LANGS = ["en", "uk", "uz", "uz-latn", "ru"]
 

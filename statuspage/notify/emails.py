@@ -11,7 +11,15 @@ from django.urls import reverse
 from django.utils import translation
 
 from statuspage.i18n import supported
-from statuspage.models import Delivery, EmailSubscriber, Incident, PageSettings, WebhookSubscriber
+from statuspage.models import (
+    Component,
+    Delivery,
+    EmailSubscriber,
+    Incident,
+    IncidentUpdate,
+    PageSettings,
+    WebhookSubscriber,
+)
 from statuspage.notify.smtp import send_batch
 from statuspage.notify.tokens import make_token
 from statuspage.public import v2
@@ -47,8 +55,6 @@ def email_context(page: PageSettings, **extra) -> dict:
 
 def send_event_emails(deliveries: list[Delivery], deadline: float | None = None) -> list[Outcome]:
     """One email per delivery, in the subscriber's language, with one-click unsubscribe."""
-    from statuspage.models import IncidentUpdate
-
     page = PageSettings.load()
     # The models, not the event's JSON: they carry the texts in every language.
     shown = {d.event_id: (d.event.data.get("incident") or d.event.data.get("maintenance") or {}) for d in deliveries}
@@ -75,8 +81,6 @@ def send_event_emails(deliveries: list[Delivery], deadline: float | None = None)
 
 def send_confirmation(subscriber: EmailSubscriber, component_keys: list[str], language: str) -> None:
     """The double opt-in link; the choices ride in it, so only the address's owner applies them."""
-    from statuspage.models import Component
-
     page = PageSettings.load()
     token = make_token("confirm", subscriber.pk, c=sorted(component_keys), l=language)
     link = absolute(page, reverse("subscribe-confirm", args=[token]))

@@ -16,6 +16,7 @@ from statuspage.notify.alert_texts import Alert, render
 from statuspage.notify.emails import render_message
 from statuspage.oncall import oncall_users
 from statuspage.webhooks.signing import new_message_id, sign
+from statuspage.webhooks.ssrf import make_client, request_deadline
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,6 @@ class AlertNotDelivered(Exception):
 
 
 def _post_alert(client, url: str, body: bytes, headers: dict) -> None:
-    from statuspage.webhooks.ssrf import request_deadline
-
     # The status is all we need: the body is not read, and a trickling receiver cannot hold the task.
     with request_deadline(20), client.stream("POST", url, content=body, headers=headers) as response:
         status = response.status_code
@@ -73,8 +72,6 @@ def _language(user) -> str:
 
 def _tell(users, data: dict, msg_id: str, told: set[str]) -> tuple[list[str], list[str]]:
     """Send the alert `data` describes to each user, in their language; (reached, failed) channel keys."""
-    from statuspage.webhooks.ssrf import make_client
-
     page = PageSettings.load()
     alerts: dict[str, Alert] = {}  # one rendering per language
     reached, failed = [], []

@@ -54,7 +54,7 @@ def request_key(request, may_query: bool = True) -> str | None:
     else:
         lang = _chosen_language(query) or language_from_request(request)
     params = zone = None
-    beyond = not path in LANGUAGE_FREE and zone_beyond_language(request, path)
+    beyond = path not in LANGUAGE_FREE and zone_beyond_language(request, path)
     if beyond or reads_params(path, query):
         params = store.key_params(may_query)
         if params is None:

@@ -36,7 +36,7 @@ class Entry:
     rendered_at: float = field(default_factory=time.time)
 
     @classmethod
-    def build(cls, body: bytes, content_type: str, headers: list[tuple[str, str]], brotli_quality: int = 5) -> "Entry":
+    def build(cls, body: bytes, content_type: str, headers: list[tuple[str, str]], brotli_quality: int = 5) -> Entry:
         bodies = {"identity": body}
         if len(body) > 256 and content_type.startswith(_COMPRESSIBLE):
             gz = gzip.compress(body, 9, mtime=0)  # mtime=0: the same bytes give the same file

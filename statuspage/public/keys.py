@@ -18,7 +18,6 @@ from statuspage.i18n import TZ_COOKIE_NAME, accept_region, zone_for
 from statuspage.public.registry import LANGUAGE_FREE, READS_PAGE, READS_TZ
 
 
-
 @dataclass(frozen=True)
 class KeyParams:
     """What tells a query value that changes a page from one that does not: the zones the

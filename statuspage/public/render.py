@@ -27,12 +27,12 @@ from django.utils import timezone
 
 from statuspage.models import Component, Incident, PageSettings
 from statuspage.public import render_inputs, render_memo, store, v2
-from statuspage.public.version import current as current_version
 from statuspage.public.entries import Entry, entry_from_response
 from statuspage.public.export import export
 from statuspage.public.keys import KeyParams, entry_cache_key, key_path, snapshot_key
 from statuspage.public.registry import HISTORY_PER_PAGE, LANGUAGE_FREE, PAGE_PATHS, TZ_LINKED_PATHS, V2_PATHS
 from statuspage.public.synthetic import read_key_params, synthetic_request
+from statuspage.public.version import current as current_version
 
 log = logging.getLogger(__name__)
 

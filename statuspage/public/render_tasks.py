@@ -39,7 +39,7 @@ def schedule_render() -> None:
         return  # one is waiting already: it will render this change too
     try:
         render_public.delay()
-    except Exception:  # noqa: BLE001 - broker down: visitors render on their first request
+    except Exception:
         cache.delete(QUEUED_KEY)
         log.warning("could not enqueue the public render", exc_info=True)
 

@@ -74,7 +74,7 @@ class PublicState:
     recent_incidents: list[Incident] = field(default_factory=list)
 
     @classmethod
-    def load(cls, recent_days: int = 14) -> "PublicState":
+    def load(cls, recent_days: int = 14) -> PublicState:
         page = PageSettings.load()
         groups = list(ComponentGroup.objects.all())
         components = list(Component.objects.select_related("group"))

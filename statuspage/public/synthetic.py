@@ -8,11 +8,11 @@ a visitor sent.
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.paginator import Paginator
-from urllib.parse import urlsplit
 
 from statuspage.i18n import html_lang, offered_time_zones
 from statuspage.models import Incident, PageSettings

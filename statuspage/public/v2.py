@@ -6,7 +6,7 @@ Field names, nesting and enum values match Statuspage's so its clients work unch
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db.models import Subquery
@@ -15,14 +15,13 @@ from statuspage.models import Component, ComponentGroup, Incident, IncidentUpdat
 from statuspage.public.state import PublicState
 from statuspage.verification.signing import sign_statement
 
-
 MAINTENANCE_IMPACT = "maintenance"
 
 
 def ts(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def page_dict(page: PageSettings) -> dict:

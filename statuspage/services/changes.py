@@ -32,8 +32,7 @@ from statuspage.models import (
     OutboxEvent,
     PageSettings,
 )
-from statuspage.public import version
-from statuspage.public import render_tasks
+from statuspage.public import render_tasks, version
 from statuspage.public.v2 import page_with_status
 from statuspage.webhooks.signing import new_message_id
 

@@ -1,5 +1,5 @@
 import re
-from datetime import timezone as dt_timezone
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from django import template
@@ -7,16 +7,22 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from statuspage.i18n import (
+    ONLY_IN,
+    language_links,
+    localized,
+    offered_time_zones,
+    time_zone_label,
+    untranslated_language,
+)
 from statuspage.i18n import html_lang as _html_lang
-from statuspage.i18n import ONLY_IN, language_links, localized, offered_time_zones, time_zone_label, untranslated_language
 from statuspage.markdown import render_markdown
 from statuspage.public.render_memo import shared
-from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.public.uptime import UptimeBar
+from statuspage.statuses import INDICATOR_DESCRIPTION, ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 
 register = template.Library()
 
@@ -119,7 +125,7 @@ def when(value, fmt="DATETIME_FORMAT"):
         return ""
     local = timezone.localtime(value)
     return format_html(
-        '<time datetime="{}">{} ({})</time>', value.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        '<time datetime="{}">{} ({})</time>', value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         date_format(local, fmt), time_zone_label(timezone.get_current_timezone_name(), value),
     )
 

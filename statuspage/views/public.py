@@ -11,9 +11,9 @@ from django.views.decorators.http import require_safe
 
 from probes.charts import latency_series
 from probes.freshness import check as check_freshness
-from statuspage.public import uptime
 from statuspage.i18n import reader_time_zone
 from statuspage.models import Component, ComponentGroup, Incident, PageSettings
+from statuspage.public import uptime
 from statuspage.public.registry import HISTORY_PER_PAGE
 from statuspage.public.render_memo import shared
 from statuspage.public.state import PublicState, incidents_with_timeline

@@ -23,11 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from statuspage.notify import emails, tokens
-from statuspage.counters import bump, counter_key
 from statuspage.client_address import address_bucket, client_ip, mailbox
+from statuspage.counters import bump, counter_key
 from statuspage.i18n import reader_time_zone, supported
 from statuspage.models import AuditLog, Component, EmailSubscriber, PageSettings, WebhookSubscriber
+from statuspage.notify import emails, tokens
 from statuspage.webhooks.ssrf import check_url, resolve_within
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # as long as an unconfirmed subscription is kept (statuspage.purge)

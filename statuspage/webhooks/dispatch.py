@@ -20,9 +20,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from statuspage.models import Delivery, DeliveryAttempt, EmailSubscriber, OutboxEvent, WebhookSubscriber
+from statuspage.notify.emails import send_event_emails, tell_webhook_owner
+from statuspage.notify.oncall_alerts import sweep_oncall_alerts
+from statuspage.public.v2 import page_with_status
 from statuspage.webhooks import bodies
 from statuspage.webhooks.delivery import Attempt, deliver_all, next_retry_delay, should_give_up
-from statuspage.webhooks.signing import sign
+from statuspage.webhooks.signing import new_message_id, sign
 
 log = logging.getLogger(__name__)
 EMAIL_EVENTS = ("incident.", "maintenance.")
@@ -100,8 +103,6 @@ def deliver(ids: list[int] | None = None, limit: int | None = None) -> int:
     if webhooks:
         _send_webhooks(webhooks)
     if emails:
-        from statuspage.notify.emails import send_event_emails
-
         _record(emails, send_event_emails(emails, deadline))
     return len(claimed)
 
@@ -171,8 +172,6 @@ def _record(deliveries: list[Delivery], outcomes) -> None:
 def _disable(webhook: WebhookSubscriber, reason: str) -> None:
     if WebhookSubscriber.objects.filter(pk=webhook.pk, active=True).update(active=False, disabled_reason=reason[:300]):
         _cancel_for_stopped_webhooks([webhook.pk])
-        from statuspage.notify.emails import tell_webhook_owner
-
         tell_webhook_owner(webhook, reason)
 
 
@@ -184,8 +183,6 @@ def _disable_long_failing() -> None:
 
 def sweep() -> int:
     """Fan out events nobody fanned out (broker lost the task) and send what is due."""
-    from statuspage.notify.oncall_alerts import sweep_oncall_alerts
-
     stale = timezone.now() - timedelta(seconds=10)
     unfanned = OutboxEvent.objects.for_subscribers().filter(fanned_out_at__isnull=True, created_at__lt=stale)
     for event_id in unfanned.values_list("pk", flat=True)[:100]:
@@ -200,9 +197,6 @@ def sweep() -> int:
 
 
 def send_test_event(webhook: WebhookSubscriber) -> Delivery:
-    from statuspage.public.v2 import page_with_status
-    from statuspage.webhooks.signing import new_message_id
-
     with transaction.atomic():
         event = OutboxEvent.objects.create(id=new_message_id(), type="webhook.test", component_keys=[],
                                            data=bodies.test_event_data(page_with_status()),

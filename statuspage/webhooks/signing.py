@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from math import floor
 
 from standardwebhooks import Webhook
@@ -28,7 +28,7 @@ def sign(secret: str, msg_id: str, timestamp: datetime, body: bytes) -> dict[str
         # A naive time could be local or UTC; signing the wrong one fails every verify.
         raise ValueError("sign() needs an aware datetime")
     # Webhook.sign() replaces tzinfo with UTC rather than converting, so convert first.
-    utc = timestamp.astimezone(timezone.utc)
+    utc = timestamp.astimezone(UTC)
     signature = Webhook(secret).sign(msg_id, utc, body.decode("utf-8"))
     return {
         "webhook-id": msg_id,

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 
 from statuspage.models import Incident
+from statuspage.services.incidents import do_open_incident, do_post_update
 from tests.browser.axe import serious_violations
 from tests.citizens import wrong_deferral_incident
-from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = pytest.mark.browser
 

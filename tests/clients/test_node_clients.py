@@ -16,8 +16,8 @@ import pytest
 from django.utils import timezone
 
 from statuspage.models import Component, Incident, OutboxEvent
-from statuspage.webhooks.dispatch import deliver, fan_out
 from statuspage.services.incidents import do_open_incident
+from statuspage.webhooks.dispatch import deliver, fan_out
 
 pytestmark = pytest.mark.once
 

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from statuspage.models import Component, Incident, PageSettings
-from tests.conftest import token_for
 from statuspage.services.incidents import do_open_incident
+from tests.conftest import token_for
 
 pytestmark = pytest.mark.once
 

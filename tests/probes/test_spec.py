@@ -1,8 +1,8 @@
-import pytest
 import copy
 import datetime
 import json
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -54,7 +54,7 @@ def stack_broker() -> str:
     return "redis" if on_servers() else "filesystem"
 
 
-def probe_config(page_config: dict, target: "Target", *, timeout: str = "1500ms", trip_after: int = 2,
+def probe_config(page_config: dict, target: Target, *, timeout: str = "1500ms", trip_after: int = 2,
                  recover_after: int = 2) -> dict:
     return {**page_config, "probes": [{
         "key": "reserve-health", "component": "reserve-data", "interval": f"{INTERVAL_S}s", "timeout": timeout,

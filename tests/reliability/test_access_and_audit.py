@@ -14,8 +14,8 @@ from probes.models import Probe
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import ApiToken, AuditLog, Component, Incident, WebhookSubscriber
-from tests.conftest import token_for
 from statuspage.services.incidents import do_open_incident
+from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ import pytest
 from django.test import Client, override_settings
 
 from statuspage.public.render import render_all
+from statuspage.services.incidents import do_open_incident
 from tests.processes import ROOT
 from tests.test_render_on_write import PAGES, V2, wsgi_get
-from statuspage.services.incidents import do_open_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -16,6 +16,7 @@ the outage) the public page and v2 API served from the last render throughout.
 import os
 import signal
 import time
+from datetime import UTC
 
 import httpx
 import pytest
@@ -23,11 +24,12 @@ from celery import Celery
 from django.test import Client
 
 from probes.models import ProbeRun
-from statuspage.public import render_tasks
-from statuspage.services import changes as publish
 from statuspage.config.apply import apply_config
 from statuspage.config.schema import validate
 from statuspage.models import Component, Delivery, Incident, IncidentUpdate, OutboxEvent, WebhookSubscriber
+from statuspage.public import render_tasks
+from statuspage.services import changes as publish
+from statuspage.services.incidents import do_open_incident, do_post_update
 from tests.conftest import token_for
 from tests.processes import celery_process, stop, wait_for, worker_args
 from tests.reliability.faults import (
@@ -47,7 +49,6 @@ from tests.reliability.faults import (
     web_process,
 )
 from tests.webhooks.receiver import Receiver
-from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = [
     pytest.mark.worker, pytest.mark.servers, pytest.mark.django_db(transaction=True),
@@ -138,9 +139,9 @@ def test_redis_restarted_while_tasks_are_queued_loses_no_update_or_webhook(targe
 
 
 def _utc(ts: float):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 def test_postgres_unavailable_for_30s_the_page_stays_up_and_nothing_is_lost(target, receiver, oncall_user,

@@ -1,7 +1,7 @@
 import asyncio
 import socket
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from standardwebhooks import Webhook
@@ -26,7 +26,7 @@ BODY = b'{"type": "component.status_changed", "timestamp": "2026-11-22T10:00:00Z
 
 
 def signed(url, secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", msg_id="msg_1"):
-    headers = sign(secret, msg_id, datetime.now(timezone.utc), BODY)
+    headers = sign(secret, msg_id, datetime.now(UTC), BODY)
     return Attempt(url, {**headers, "content-type": "application/json"}, BODY)
 
 
@@ -80,7 +80,7 @@ def test_retry_after_as_an_http_date_is_read_from_a_503():
 
 
 def test_retry_after_dates_count_from_now_and_never_go_negative():
-    now = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
     assert parse_retry_after("Sun, 22 Nov 2026 10:01:30 GMT", now) == 90
     assert parse_retry_after("Sun, 22 Nov 2026 09:00:00 GMT", now) == 0
     assert parse_retry_after("soon", now) is None

@@ -1,5 +1,5 @@
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from standardwebhooks import Webhook
@@ -26,7 +26,7 @@ def test_message_ids_are_prefixed_and_unique():
 
 def test_signed_headers_verify_with_the_standardwebhooks_package():
     secret, msg_id = new_secret(), new_message_id()
-    headers = sign(secret, msg_id, datetime.now(timezone.utc), BODY)
+    headers = sign(secret, msg_id, datetime.now(UTC), BODY)
     assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
     assert headers["webhook-id"] == msg_id
     assert headers["webhook-signature"].startswith("v1,")
@@ -48,5 +48,5 @@ def test_a_naive_time_is_refused_because_its_zone_is_unknown():
 
 
 def test_the_same_message_id_and_time_give_the_same_signature_on_a_retry():
-    secret, when = new_secret(), datetime.now(timezone.utc)
+    secret, when = new_secret(), datetime.now(UTC)
     assert sign(secret, "msg_1", when, BODY) == sign(secret, "msg_1", when, BODY)

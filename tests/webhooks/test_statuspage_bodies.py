@@ -9,11 +9,11 @@ import pytest
 from standardwebhooks import Webhook
 
 from statuspage.models import Component, Incident, OutboxEvent, PageSettings
+from statuspage.services.components import do_set_component_status
+from statuspage.services.incidents import do_open_incident, do_post_update
 from statuspage.webhooks import bodies
 from statuspage.webhooks.dispatch import deliver, fan_out
 from tests.webhooks.receiver import Receiver
-from statuspage.services.components import do_set_component_status
-from statuspage.services.incidents import do_open_incident, do_post_update
 
 pytestmark = [pytest.mark.once, pytest.mark.django_db]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "statuspage"

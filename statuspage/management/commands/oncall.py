@@ -10,7 +10,9 @@ from django.db import transaction
 
 from statuspage import roles
 from statuspage.models import ApiToken, AuditLog, OnCallContact
+from statuspage.notify.oncall_alerts import send_test_alert
 from statuspage.oncall import revoke_tokens, set_role
+from statuspage.webhooks.ssrf import BlockedAddress, check_url
 
 LANGUAGES = [code for code, _ in OnCallContact._meta.get_field("language").choices]
 
@@ -81,8 +83,6 @@ class Command(BaseCommand):
             self.stdout.write(f"alerts: email {contact.user.email}")
 
     def do_test(self, username, **_):
-        from statuspage.notify.oncall_alerts import send_test_alert
-
         user = self._user(username)
         reached, failed = send_test_alert(user)
         for channel in reached:
@@ -134,8 +134,6 @@ class Command(BaseCommand):
 def _checked(email, webhook):
     """Refuse a bad address or a webhook URL the SSRF guard would refuse, before anything is saved."""
     from django.conf import settings
-
-    from statuspage.webhooks.ssrf import BlockedAddress, check_url
 
     if email:
         try:
