@@ -162,7 +162,8 @@ def main() -> None:
             shows = url in NAMES_THE_INCIDENT and b"Registration data shown wrong" in content
             fine = status == 200 and (shows or url not in NAMES_THE_INCIDENT)
             ok &= fine
-            print(f"  {url:<44} {status}  {ms:7.1f} ms{'  shows the incident' if shows else ''}{'' if fine else '  <- FAILED'}")
+            print(f"  {url:<44} {status}  {ms:7.1f} ms"
+                  f"{'  shows the incident' if shows else ''}{'' if fine else '  <- FAILED'}")
         health = json.loads(get(base, "/healthz")[1])
         print(f"  /healthz: {health}")
         if args.stop_postgres:
@@ -174,7 +175,8 @@ def main() -> None:
         incident = json.loads(get(base, "/api/v2/incidents/unresolved.json")[1])["incidents"][0]["id"]
         request = urllib.request.Request(base + f"/api/v1/incidents/{incident}/updates/", method="POST",
                                          data=json.dumps({"status": "resolved", "body": "Fixed."}).encode(),
-                                         headers={"Authorization": f"Token {token}", "Content-Type": "application/json"})
+                                         headers={"Authorization": f"Token {token}",
+                                                  "Content-Type": "application/json"})
         assert urllib.request.urlopen(request).status == 201
         indicator = json.loads(get(base, "/api/v2/status.json")[1])["status"]["indicator"]
         print(f"PostgreSQL back; after resolving, the next /api/v2/status.json says: {indicator}")

@@ -225,7 +225,8 @@ def main() -> None:
         row("CPU µs per probe: bare httpx", bare_cpu)
         row("CPU per probe: run_probe / bare", runner_cpu / bare_cpu, ".2f")
         if designs:
-            row("no latency: 32 threads, one shared client", best_of(repeats, lambda: shared_client_rate(base, runs, 32)))
+            row("no latency: 32 threads, one shared client",
+                best_of(repeats, lambda: shared_client_rate(base, runs, 32)))
     finally:
         process.terminate()
 
@@ -242,7 +243,8 @@ def main() -> None:
         if designs:
             row("100 ms: 32 threads, one shared client", best_of(repeats, lambda: shared_client_rate(base, runs, 32)))
             row("100 ms: run_batch(concurrency=64)", best_of(repeats, lambda: runner_rate(base, 2 * runs, 64)))
-            row("100 ms: 64 threads, one shared client", best_of(repeats, lambda: shared_client_rate(base, 2 * runs, 64)))
+            row("100 ms: 64 threads, one shared client",
+                best_of(repeats, lambda: shared_client_rate(base, 2 * runs, 64)))
     finally:
         process.terminate()
     print(f"total {time.perf_counter() - began:.1f} s")

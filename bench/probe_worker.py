@@ -213,7 +213,8 @@ class Stack:
         while marker not in self.log(name):
             if proc.poll() is not None or time.monotonic() > deadline:
                 tail = "\n".join(self.log(name).splitlines()[-15:])
-                raise RuntimeError(f"{name} did not start ({'exited' if proc.poll() is not None else 'timeout'}):\n{tail}")
+                why = "exited" if proc.poll() is not None else "timeout"
+                raise RuntimeError(f"{name} did not start ({why}):\n{tail}")
             time.sleep(0.2)
 
     def stop_all(self, grace: float = 6.0) -> None:
@@ -404,7 +405,8 @@ def run_level(stack: Stack, base: str, keys: list[str], interval_s: int, warmup_
     task_s = [took for end, took in succeeded(stack.log("worker"), "run_probe_batch") if t0 <= end < t1]
     probing = []
     for b in batches.values():
-        ends = [first_request[(r[0], r[1].timestamp())] + r[6] / 1000 for r in b if (r[0], r[1].timestamp()) in first_request]
+        ends = [first_request[(r[0], r[1].timestamp())] + r[6] / 1000
+                for r in b if (r[0], r[1].timestamp()) in first_request]
         if ends:
             probing.append(max(ends) - b[0][2].timestamp())
     # Each run's lateness in parts: waiting for the dispatcher tick that claims it (beat's
@@ -435,7 +437,8 @@ def run_level(stack: Stack, base: str, keys: list[str], interval_s: int, warmup_
     return {
         "parts": {k: (pct(v, 0.5), pct(v, 0.99), max(v)) for k, v in parts.items()}, "worst_parts": worst_parts,
         "probes": n, "offered": n / interval_s, "expected": expected, "recorded": len(window),
-        "achieved": started / window_s, "drained": drained, "purged": purged, "missed": max(0, expected - len(window)), "failed": len(failed),
+        "achieved": started / window_s, "drained": drained, "purged": purged,
+        "missed": max(0, expected - len(window)), "failed": len(failed),
         "first_failure": failed[0][5] if failed else "",
         "p50": pct(late, 0.5), "p99": pct(late, 0.99), "max": max(late, default=float("nan")),
         "late": sum(1 for x in late if x > GOAL_LATENESS_S),
@@ -534,17 +537,20 @@ def main() -> None:
         from django.conf import settings
 
         tick = args.tick or settings.CELERY_BEAT_SCHEDULE["dispatch-probes"]["schedule"]
-        print(f"worker: -Q {queues} --concurrency {concurrency} ({args.pool}), PROBE_CONCURRENCY={args.probe_concurrency}, "
-              f"PROBE_BATCH_SIZE={args.batch_size}; "
-              f"{'dispatcher on its own worker (-Q celery --concurrency 4)' if args.layout == 'split' else 'dispatcher on the same worker'}; "
+        dispatcher = ("dispatcher on its own worker (-Q celery --concurrency 4)" if args.layout == "split"
+                      else "dispatcher on the same worker")
+        print(f"worker: -Q {queues} --concurrency {concurrency} ({args.pool}), "
+              f"PROBE_CONCURRENCY={args.probe_concurrency}, PROBE_BATCH_SIZE={args.batch_size}; "
+              f"{dispatcher}; "
               f"beat tick {tick:g} s (PROBE_DISPATCH_S)")
         print(f"probes every {args.interval} s, start times spread over the interval; "
-              f"{args.window:g} s measured per load after {args.warmup:g} s; ready after {time.monotonic() - began:.0f} s")
+              f"{args.window:g} s measured per load after {args.warmup:g} s; "
+              f"ready after {time.monotonic() - began:.0f} s")
 
         # 3. The loads.
         results = []
         level_s = 1.5 + args.warmup + args.window + tick + 4
-        for load, n in zip(loads, counts):
+        for load, n in zip(loads, counts, strict=True):
             if time.monotonic() - began + level_s > BUDGET_S:
                 print(f"  skipped {load:.0%}: the {BUDGET_S} s budget would run out")
                 continue
@@ -555,9 +561,11 @@ def main() -> None:
                           "worker-celery" if args.layout == "split" else "worker")
             r["load"] = load
             results.append(r)
+            dropped = ("" if r["drained"]
+                       else f"; still busy 15 s after the window: {r['purged']:d} queued batches dropped")
             print(f"  {load:.0%}: {r['probes']} probes, {r['recorded']}/{r['expected']} runs, "
                   f"max late {r['max']:.2f} s (target {r['t_max']:.2f} s), worker {r['worker_cores']:.2f} cores, "
-                  f"machine {r['machine_busy']:.0%} busy{'' if r['drained'] else '; still busy 15 s after the window: %d queued batches dropped' % r['purged']}",
+                  f"machine {r['machine_busy']:.0%} busy{dropped}",
                   flush=True)
         report(results, bare, args, tick)
         print(f"total {time.monotonic() - began:.0f} s")
@@ -593,7 +601,8 @@ def report(results: list[dict], bare: float, args: argparse.Namespace, tick: flo
           "slots busy = task time / (window x slots)")
     names = ("claim wait", "tick", "slot", "thread")
     head2 = (f"{'load':>5} {'batch':>5} " + " ".join(f"{n:>11}" for n in names)
-             + f" {'task p50':>8} {'probing p50':>11} {'slots busy':>10} {'CPU/run':>8} {'worker cores':>12} {'machine':>7}")
+             + f" {'task p50':>8} {'probing p50':>11} {'slots busy':>10} {'CPU/run':>8}"
+             + f" {'worker cores':>12} {'machine':>7}")
     print(head2)
     for r in results:
         cells = " ".join(f"{r['parts'][n][0]:>5.2f}/{r['parts'][n][2]:<5.2f}" if n in r["parts"] else f"{'-':>11}"
@@ -603,7 +612,8 @@ def report(results: list[dict], bare: float, args: argparse.Namespace, tick: flo
               f"{r['machine_busy']:>7.0%}")
     for r in results:
         if r["worst_parts"]:
-            print(f"  {r['load']:.0%}, the latest run: " + " + ".join(f"{k} {v:.2f}" for k, v in r["worst_parts"].items()))
+            print(f"  {r['load']:.0%}, the latest run: "
+                  + " + ".join(f"{k} {v:.2f}" for k, v in r["worst_parts"].items()))
     for r in results:
         if r["failed"]:
             print(f"  {r['load']:.0%}: {r['failed']} failed runs, e.g.: {r['first_failure'][:200]}")
@@ -623,7 +633,8 @@ def report(results: list[dict], bare: float, args: argparse.Namespace, tick: flo
             met = ratio >= GOAL_RATIO
             print(f"on time ({what}): highest load with every run started within {GOAL_LATENESS_S:g} s: "
                   f"{best['load']:.0%} offered, {best['achieved']:.1f} runs/s = {ratio:.3f} of the bare loop; "
-                  f"goal (>= {GOAL_RATIO:.0%} with max lateness <= {GOAL_LATENESS_S:g} s): {'MET' if met else 'NOT MET'}")
+                  f"goal (>= {GOAL_RATIO:.0%} with max lateness <= {GOAL_LATENESS_S:g} s): "
+                  f"{'MET' if met else 'NOT MET'}")
         else:
             print(f"on time ({what}): no load had every run start within {GOAL_LATENESS_S:g} s "
                   f"(beat tick {tick:g} s); goal (>= {GOAL_RATIO:.0%} with max lateness <= "

@@ -71,7 +71,7 @@ from statuspage.models import (  # noqa: E402
 )
 from statuspage.public import store  # noqa: E402
 from statuspage.public.render import render_all, render_one  # noqa: E402
-from statuspage.services.incidents import do_open_incident
+from statuspage.services.incidents import do_open_incident  # noqa: E402  (after django.setup(), like the above)
 
 OUTAGES = ["degraded_performance", "partial_outage", "major_outage"]
 
@@ -91,7 +91,8 @@ def build_history(components: int, days: int = 90, seed: int = 1) -> None:
     page.save()
     page.channels.get_or_create(name="Support line", defaults={"value": "1545", "url": "https://example.org/support"})
     have = Component.objects.count()
-    groups = [ComponentGroup.objects.get_or_create(key=f"group-{g}", defaults={"name": f"Service {g}", "position": g})[0]
+    groups = [ComponentGroup.objects.get_or_create(key=f"group-{g}",
+                                                   defaults={"name": f"Service {g}", "position": g})[0]
               for g in range((have + components + 4) // 5)]
     made = Component.objects.bulk_create([
         Component(key=f"component-{n:03d}", name=f"Component {n}", group=groups[n // 5], position=n,
@@ -428,7 +429,8 @@ def main() -> None:
           "  render on write, every URL x language (uk, en)")
     for row in (small, big):
         print(f"{row['label']:<27}{row['cpu']:>8.0f}{row['ms']:>9.0f}{row['queries']:>8}{row['kb']:>7.0f}"
-              f"  {row['all_n']} responses: {row['all_cpu']:.1f}s CPU, {row['all_s']:.1f}s wall, {row['all_q']} queries")
+              f"  {row['all_n']} responses: {row['all_cpu']:.1f}s CPU, {row['all_s']:.1f}s wall, "
+              f"{row['all_q']} queries")
     html_css_gz = weight["html_gz"] + weight["css_gz"]
     print()
     print(f"demo page weight: HTML {weight['html']} B + CSS {weight['css']} B raw; "

@@ -126,7 +126,8 @@ def render_work(sizes: list[int]) -> dict[int, dict]:
             one = render_tasks.render_changes()
             results[size] = {"rendered": one.rendered, "carried": one.carried, "cpu": one.cpu_seconds,
                              "seconds": one.seconds, "full_rendered": full.rendered, "full_cpu": full.cpu_seconds}
-            before = (f"a full render: {full.rendered} entries, {full.cpu_seconds:.2f} s CPU" if size <= FULL_RENDER_UP_TO
+            before = (f"a full render: {full.rendered} entries, {full.cpu_seconds:.2f} s CPU"
+                      if size <= FULL_RENDER_UP_TO
                       else f"the {full.carried} per-component entries seeded, not rendered")
             print(f"  {size:>5} components: one update re-rendered {one.rendered} entries, carried {one.carried} over, "
                   f"{one.cpu_seconds:.2f} s CPU ({one.seconds:.2f} s); before it, {before}", flush=True)
@@ -252,8 +253,8 @@ def idle_cpu(seconds: float, settle: float) -> dict[str, float]:
         if before[pid] is None or after[pid] is None:
             continue
         shares[f"{name} [{pid}]"] = (after[pid] - before[pid]) / hz / seconds
-    print(f"  idle over {seconds:.0f} s (after {settle:.0f} s to settle; machine {busy_share(machine0, machine1):.0%} busy "
-          f"meanwhile, all cores):")
+    print(f"  idle over {seconds:.0f} s (after {settle:.0f} s to settle; "
+          f"machine {busy_share(machine0, machine1):.0%} busy meanwhile, all cores):")
     for name, share in sorted(shares.items(), key=lambda item: -item[1]):
         print(f"    {share:6.1%}  {name}")
     print(f"    {sum(shares.values()):6.1%}  in all (goal: at most 5% of one core)", flush=True)
@@ -273,7 +274,8 @@ class Updates(threading.Thread):
         ids = []
         for n, key in enumerate(("reserve-auth", "bench-0010", "bench-0100")):
             ids.append(call("/api/v1/incidents/", {"name": f"Bench incident {n}", "status": "investigating",
-                                                   "body": "Investigating.", "components": {key: "partial_outage"}})["id"])
+                                                   "body": "Investigating.",
+                                                   "components": {key: "partial_outage"}})["id"])
         n = 0
         next_at = time.monotonic()
         while time.monotonic() < self.until:
@@ -288,7 +290,8 @@ class Updates(threading.Thread):
             time.sleep(max(0.0, next_at - time.monotonic()))
 
 
-RENDERED = re.compile(r"(rendered|overtaken after) (\d+) public responses \((\d+) carried over\) for version \w+ in ([\d.]+)s")
+RENDERED = re.compile(r"(rendered|overtaken after) (\d+) public responses \((\d+) carried over\) "
+                      r"for version \w+ in ([\d.]+)s")
 
 PROBE_LATENESS = """
 import json
@@ -333,12 +336,14 @@ def probe_lateness(components: int, window: float, connections: int, per_minute:
             late = lateness(stack, since, end)
             results[phase] = late
             posted = f", {poster.posted} updates posted ({poster.failed} failed)" if poster else ""
-            print(f"  {phase}: {len(late)} probe runs, lateness p99 {pct(late, 0.99):.2f} s, max {max(late, default=0):.2f} s"
-                  f"{posted}; machine {busy_share(machine0, machine1):.0%} busy", flush=True)
+            print(f"  {phase}: {len(late)} probe runs, lateness p99 {pct(late, 0.99):.2f} s, "
+                  f"max {max(late, default=0):.2f} s{posted}; machine {busy_share(machine0, machine1):.0%} busy",
+                  flush=True)
         renders = RENDERED.findall((stack.var / "logs" / "render-worker.log").read_text(errors="replace"))
         if renders:
             seconds = [float(s) for *_, s in renders]
-            print(f"  the render worker: {len(renders)} passes ({sum(1 for r in renders if r[0] != 'rendered')} overtaken), "
+            print(f"  the render worker: {len(renders)} passes "
+                  f"({sum(1 for r in renders if r[0] != 'rendered')} overtaken), "
                   f"{pct([float(r[1]) for r in renders], 0.5):.0f} entries rendered and "
                   f"{pct([float(r[2]) for r in renders], 0.5):.0f} carried over per pass (median), "
                   f"{pct(seconds, 0.5):.1f} s median, {max(seconds):.1f} s max", flush=True)
@@ -363,8 +368,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; figures are this run's, on whatever else the machine is doing")
 
     if "lateness" in only:
-        print(f"\nprobe lateness, {args.components} components, the demo's probes ×{PROBE_COPIES} every 2 s, wrk -c{args.connections} "
-              f"on / and /api/v2/summary.json, {args.window:.0f} s per phase:")
+        print(f"\nprobe lateness, {args.components} components, the demo's probes ×{PROBE_COPIES} every 2 s, "
+              f"wrk -c{args.connections} on / and /api/v2/summary.json, {args.window:.0f} s per phase:")
         late = probe_lateness(args.components, args.window, args.connections, args.updates_per_minute)
     if "idle" in only:
         print("\nidle CPU of `make run` (the demo config):")

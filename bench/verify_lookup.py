@@ -60,7 +60,8 @@ def main() -> None:
     IncidentUpdate.objects.bulk_create(
         IncidentUpdate(incident=incident, status="investigating",
                        body=f"Update {i}: logins are slow in region {i % 27}; next update within the hour.",
-                       translations={lang: f"({lang}) Оновлення {i}: вхід повільний у регіоні {i % 27}." for lang in LANGS})
+                       translations={lang: f"({lang}) Оновлення {i}: вхід повільний у регіоні {i % 27}."
+                                     for lang in LANGS})
         for i in range(N))
     code = code_for("update", IncidentUpdate.objects.first().id)
     client = Client()

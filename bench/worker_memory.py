@@ -89,7 +89,8 @@ def main() -> None:
                 render_public()
         gc.collect()
         failed = ProbeRun.objects.filter(ok=False).count()
-        print(f"{batches} batches ({ProbeRun.objects.count()} runs, {failed} failed) in {time.monotonic() - start:.0f} s")
+        print(f"{batches} batches ({ProbeRun.objects.count()} runs, {failed} failed) "
+              f"in {time.monotonic() - start:.0f} s")
         if at_warmup is not None:
             print(f"RSS growth after the first {WARMUP} batches: {rss_mb() - at_warmup:+.1f} MB")
     finally:

@@ -120,7 +120,8 @@ def _human_holds(component: Component) -> bool:
     under way (one booked for later holds nothing until it starts)."""
     if component.status != ComponentStatus.OPERATIONAL and component.status_source == Component.Source.MANUAL:
         return True
-    if component.status == ComponentStatus.UNDER_MAINTENANCE and component.status_source == Component.Source.MAINTENANCE:
+    if (component.status == ComponentStatus.UNDER_MAINTENANCE
+            and component.status_source == Component.Source.MAINTENANCE):
         return True
     return Incident.objects.under_way().filter(components=component, probe_key="").exists()
 
@@ -259,7 +260,8 @@ def _resolve_if_quiet(pk: str, now: datetime) -> int:
             return 0  # moved meanwhile, or a person's to resolve
         if probe and probe.incident_id == incident.pk and probe.state == DOWN:
             return 0
-        quiet = timedelta(milliseconds=(probe.definition if probe else {}).get("monitoring_for_ms", DEFAULT_LIFECYCLE_MS))
+        definition = probe.definition if probe else {}
+        quiet = timedelta(milliseconds=definition.get("monitoring_for_ms", DEFAULT_LIFECYCLE_MS))
         since = incident.updates.filter(status=IncidentStatus.MONITORING).order_by("-created_at").first()
         if since is not None and now - since.created_at < quiet:
             return 0
@@ -280,7 +282,8 @@ def _publish_if_due(pk: str, now: datetime) -> int:
     probe = Probe.objects.filter(key=incident.probe_key).first() if incident else None
     if probe is None or probe.definition.get("incident") != "review":
         return 0
-    if now - incident.created_at < timedelta(milliseconds=probe.definition.get("publish_after_ms", DEFAULT_LIFECYCLE_MS)):
+    publish_after = timedelta(milliseconds=probe.definition.get("publish_after_ms", DEFAULT_LIFECYCLE_MS))
+    if now - incident.created_at < publish_after:
         return 0
     do_publish_draft(incident, via="probe")
     return 1

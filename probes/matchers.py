@@ -68,7 +68,7 @@ def jsonpath_problem(path: object) -> str | None:
         return f"a JSONPath must be a string, got {type(path).__name__}"
     try:
         compile_jsonpath(path)
-    except Exception as exc:  # jsonpath_ng raises JSONPathError, but odd input can raise others
+    except Exception as exc:  # noqa: BLE001 - jsonpath_ng raises JSONPathError, but odd input can raise others
         return f"bad JSONPath {path[:80]!r}: {exc}"
     return None
 
@@ -135,7 +135,7 @@ def regex_problem(pattern: object) -> str | None:
         return f"regex is longer than {MAX_PATTERN_CHARS} characters"
     try:
         regex.compile(pattern)
-    except Exception as exc:  # regex.error, but also OverflowError/RecursionError on odd input
+    except Exception as exc:  # noqa: BLE001 - regex.error, but also OverflowError/RecursionError on odd input
         return f"bad regex /{pattern[:60]}/: {exc}"
     return None
 
@@ -191,7 +191,7 @@ def json_equal(a: object, b: object) -> bool:
     if _is_number(a) and _is_number(b):
         return a == b
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
@@ -257,7 +257,10 @@ def _length_words(arg: int | dict) -> str:
 
 def _check_one(subject: str, op: str, arg: object, values: list) -> Check:
     seen = _show_values(subject, values)
-    every: Callable[[Callable[[object], bool]], bool] = lambda test: bool(values) and all(map(test, values))
+
+    def every(test: Callable[[object], bool]) -> bool:
+        return bool(values) and all(map(test, values))
+
     if op == "exists":
         return Check(bool(values) == arg, "a value" if arg else "nothing there", seen)
     if op == "equals":

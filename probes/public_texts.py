@@ -42,7 +42,8 @@ BUILT_IN = {
     "unavailable": (
         gettext_noop("{component}: not working"),
         gettext_noop(
-            "The **{component}** service is not working at the moment. Your data is safe and you do not need to do anything: "
+            "The **{component}** service is not working at the moment. "
+            "Your data is safe and you do not need to do anything: "
             "please try again later. Do not use other websites, bots or chats that offer to do it for you. "
             "For urgent questions, use only the official channels listed on this page. "
             "We are working on it and will post updates here."),
@@ -50,14 +51,16 @@ BUILT_IN = {
     "slow": (
         gettext_noop("{component}: working slowly"),
         gettext_noop(
-            "The **{component}** service is working slowly at the moment. You can keep using it, but it may take longer. "
+            "The **{component}** service is working slowly at the moment. "
+            "You can keep using it, but it may take longer. "
             "Please do not repeat the same request many times. For urgent questions, use only the official "
             "channels listed on this page. We will post updates here."),
     ),
     "monitoring": (
         gettext_noop("{component}: working again"),
         gettext_noop(
-            "The **{component}** service is working again. We are watching it closely to make sure the problem is fully fixed."),
+            "The **{component}** service is working again. "
+            "We are watching it closely to make sure the problem is fully fixed."),
     ),
     "resolved": (
         gettext_noop("{component}: the problem is fixed"),

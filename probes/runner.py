@@ -181,21 +181,22 @@ def run_probe(spec: dict, env: Mapping[str, str], client: httpx.Client) -> Verdi
     try:
         try:
             redact.add({str(env[n]) for n in _env_names(spec) if n in env})
-        except Exception:  # can't tell which values the spec uses: hide them all
+        except Exception:  # noqa: BLE001 - can't tell which values the spec uses: hide them all
             redact.add({str(v) for v in env.values()})
         run = _Run(spec, env, client, redact, start)
-        for index, step in enumerate(spec["steps"]):
+        for index, step in enumerate(spec["steps"]):  # noqa: B007 - `index` is read by the except clauses below
             name = str(step["name"])
             entry = {"name": name, "status_code": None, "ms": None}
             steps_run.append(entry)
             run.step(step, entry)
     except _Failure as failure:
         return _failed(failure, start, index, name, steps_run, redact)
-    except Exception as exc:  # a bug or odd spec must still give a verdict
+    except Exception as exc:  # noqa: BLE001 - a bug or odd spec must still give a verdict
         failure = _Failure("connect", "the probe to run", f"probe could not run: {type(exc).__name__}: {exc}")
         return _failed(failure, start, index, name, steps_run, redact)
     total = _ms_since(start)
-    return Verdict(ok=True, duration_ms=total, message=f"All {len(steps_run)} steps passed in {total} ms", steps=steps_run)
+    return Verdict(ok=True, duration_ms=total, message=f"All {len(steps_run)} steps passed in {total} ms",
+                   steps=steps_run)
 
 
 def _failed(failure: _Failure, start: float, index: int | None, name: str | None,
@@ -240,7 +241,8 @@ class _Run:
 
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise _Failure("timeout", f"all steps within {self.timeout_ms} ms", "the time limit ran out before this step")
+            raise _Failure("timeout", f"all steps within {self.timeout_ms} ms",
+                           "the time limit ran out before this step")
 
         sent = time.monotonic()
         try:
@@ -258,12 +260,13 @@ class _Run:
             )
             if self.cookies.jar:  # the cookie machinery costs ~5% of a probe: skip it when unused
                 self.cookies.set_cookie_header(request)
-            response = self.client.send(request, stream=True, follow_redirects=bool(request_spec.get("follow_redirects")))
+            response = self.client.send(request, stream=True,
+                                        follow_redirects=bool(request_spec.get("follow_redirects")))
             try:
                 body, truncated = self._read_body(response)
             finally:
                 response.close()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever sending or reading raised, the step failed on the wire
             raise _transport_failure(exc, _ms_since(sent), self.timeout_ms) from None
         finally:
             entry["ms"] = _ms_since(sent)
@@ -277,7 +280,7 @@ class _Run:
             self._check_response(step, response, body, truncated, entry["ms"])
         except _Failure:
             raise
-        except Exception as exc:  # e.g. a JSONPath filter comparing a string with a number
+        except Exception as exc:  # noqa: BLE001 - e.g. a JSONPath filter comparing a string with a number
             raise _Failure("assertion", "the checks to run",
                            f"could not check the answer: {type(exc).__name__}: {exc}") from None
 
@@ -356,7 +359,8 @@ class _Run:
     def _check_body(self, expect: dict, text: str) -> None:
         for needle in expect.get("body_contains") or []:
             if needle not in text:
-                raise _Failure("assertion", f"the body to contain '{needle}'", f"body starts with: {self._snippet(text)}")
+                raise _Failure("assertion", f"the body to contain '{needle}'",
+                               f"body starts with: {self._snippet(text)}")
         for needle in expect.get("body_not_contains") or []:
             if needle in text:
                 raise _Failure("assertion", f"the body not to contain '{needle}'",
@@ -369,7 +373,8 @@ class _Run:
                 raise _Failure("assertion", f"the body to match /{pattern}/",
                                "the pattern took too long (catastrophic backtracking?)") from None
             if not matched:
-                raise _Failure("assertion", f"the body to match /{pattern}/", f"body starts with: {self._snippet(text)}")
+                raise _Failure("assertion", f"the body to match /{pattern}/",
+                               f"body starts with: {self._snippet(text)}")
 
 
 def _decode(response: httpx.Response, body: bytes) -> str:
@@ -429,9 +434,10 @@ def run_batch(specs: list[dict], env: Mapping[str, str], concurrency: int = 32,
                 client = local.client = make_client(max_connections=8, transport=transport)
                 with clients_lock:
                     clients.append(client)
-        except Exception as exc:  # e.g. no CA bundle: still one verdict per spec
+        except Exception as exc:  # noqa: BLE001 - e.g. no CA bundle: still one verdict per spec
             return Verdict(ok=False, duration_ms=0, failure_class="connect", expectation="an HTTP client",
-                           seen=_clip(str(exc), SEEN_LIMIT), message=f"The probe could not start: {exc}"[:MESSAGE_LIMIT])
+                           seen=_clip(str(exc), SEEN_LIMIT),
+                           message=f"The probe could not start: {exc}"[:MESSAGE_LIMIT])
         return run_probe(spec, env, client)
 
     try:

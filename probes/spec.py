@@ -62,7 +62,7 @@ def validate_probe(
         probe = _probe(raw, path, component_keys, report)
         if probe is not None and env_allowed is not None:
             _env_allowed(probe, path, env_allowed, report)
-    except Exception as exc:  # a validator bug must not take the whole config apply down
+    except Exception as exc:  # noqa: BLE001 - a validator bug must not take the whole config apply down
         report(path, f"could not be validated: {type(exc).__name__}: {str(exc)[:200]}")
         probe = None
     return (probe if not errors else None), errors
@@ -109,7 +109,8 @@ def _unknown_keys(raw: dict, known: tuple[str, ...], path: str, report: Report) 
         report(path, f"unknown key {matchers.brief(key)}{hint}; known keys: {', '.join(known)}")
 
 
-def _duration(raw: dict, name: str, path: str, default: int | None, bounds: tuple[int, int], report: Report) -> int | None:
+def _duration(raw: dict, name: str, path: str, default: int | None, bounds: tuple[int, int],
+              report: Report) -> int | None:
     if name not in raw:
         return default
     try:
@@ -452,7 +453,7 @@ def _url(url: str, path: str, report: Report) -> None:
         try:
             parts = urlsplit(url)
             host = parts.hostname
-            parts.port  # raises ValueError on a bad port
+            _ = parts.port  # raises ValueError on a bad port
         except ValueError as exc:
             report(path, f"is not a valid URL: {exc}")
             return

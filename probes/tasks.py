@@ -46,7 +46,7 @@ def run_probe_batch(region: str, items: list[tuple[int, str]]) -> int:
     started = timezone.now()
     verdicts = run_batch([p.definition for p, _ in todo], probe_env(), concurrency=settings.PROBE_CONCURRENCY,
                          transport=guarded_transport)
-    recorded = record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts)])
+    recorded = record_batch(region, [(p, when, started, v) for (p, when), v in zip(todo, verdicts, strict=True)])
     heartbeats.beat(f"queue probes.{region}")
     return recorded
 

@@ -27,7 +27,7 @@ class Placeholder:
     name: str
 
     def __str__(self) -> str:
-        return "{{ env.%s }}" % self.name if self.env else "{{ %s }}" % self.name
+        return "{{ env." + self.name + " }}" if self.env else "{{ " + self.name + " }}"
 
 
 def scan(text: str) -> tuple[list[Placeholder], list[str]]:

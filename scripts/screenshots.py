@@ -121,7 +121,8 @@ def break_things() -> None:
     Incident.objects.filter(pk=past.pk).update(started_at=began, resolved_at=ended)
     past.updates.exclude(status="resolved").update(display_at=began)
     past.updates.filter(status="resolved").update(display_at=ended)
-    for change, at in zip(ComponentStatusChange.objects.filter(incident=past).order_by("at"), (began, ended)):
+    changes = ComponentStatusChange.objects.filter(incident=past).order_by("at")
+    for change, at in zip(changes, (began, ended), strict=True):
         ComponentStatusChange.objects.filter(pk=change.pk).update(at=at)
     do_open_incident(
         name="SMS code delivery", kind=Incident.Kind.MAINTENANCE,

@@ -155,7 +155,8 @@ class Incidents(threading.Thread):
                 if self.open_id is None:
                     self.open_id = self.call("/api/v1/incidents/", {
                         "name": f"Soak incident {n}", "status": "investigating", "impact": "minor",
-                        "body": "Posted by the soak test.", "components": {"reserve-notifications": "degraded_performance"},
+                        "body": "Posted by the soak test.",
+                        "components": {"reserve-notifications": "degraded_performance"},
                     })["id"]
                 else:
                     self.call(f"/api/v1/incidents/{self.open_id}/updates/", {"status": "resolved", "body": "Done."})
@@ -176,7 +177,8 @@ from django.db.models import Count
 from probes.models import ProbeRun
 since = datetime.fromisoformat({since!r})
 runs = ProbeRun.objects.filter(started_at__gte=since)
-late = sorted(((s - sch).total_seconds(), k) for sch, s, k in runs.values_list("scheduled_for", "started_at", "probe__key"))
+late = sorted(((s - sch).total_seconds(), k)
+              for sch, s, k in runs.values_list("scheduled_for", "started_at", "probe__key"))
 dups = ProbeRun.objects.values("probe", "region", "scheduled_for").annotate(n=Count("pk")).filter(n__gt=1).count()
 print(json.dumps({{"runs": len(late), "max_lateness_s": late[-1][0] if late else None,
                   "p99_lateness_s": late[int(len(late) * 0.99)][0] if late else None,

@@ -62,7 +62,8 @@ class LocalFileCache(FileBasedCache):
                 if expiry is not None and expiry < time.time():
                     return False
                 new_expiry = self.get_backend_timeout(timeout)
-                link = expiry is None or (new_expiry is not None and expiry - time.time() >= (new_expiry - time.time()) / 2)
+                link = expiry is None or (
+                    new_expiry is not None and expiry - time.time() >= (new_expiry - time.time()) / 2)
                 value = b"" if link else f.read()  # the compressed pickle, after the expiry
         except (FileNotFoundError, EOFError):
             return False

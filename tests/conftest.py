@@ -127,4 +127,6 @@ def outsider_api(outsider):
 
 def pytest_report_header(config):
     db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    return f"database: {db}; broker: {settings.CELERY_BROKER_URL.split('://')[0]}; cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return f"database: {db}; broker: {broker}; cache: {cache}"

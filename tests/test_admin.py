@@ -66,7 +66,8 @@ def open_incident(console, publish=True, **fields) -> Incident:
 def post_update(console, incident, **fields):
     incident = Incident.objects.get(pk=incident.pk)
     return console.post(f"/admin/statuspage/incident/{incident.pk}/change/",
-                        incident_form(incident=incident, **{"name": incident.name, "impact": incident.impact, **fields}))
+                        incident_form(incident=incident,
+                                      **{"name": incident.name, "impact": incident.impact, **fields}))
 
 
 def test_it_opens_an_incident_with_its_first_update_and_component_statuses(page, console, oncall_user):

@@ -102,4 +102,5 @@ def test_the_developers_page_has_webhooks_badges_and_translated_formats(demo):
 
     assert 'action="/subscribe/webhook"' in html and "badge.svg" in html and "iframe" in html
     assert '<option value="standard">Standard Webhooks (с подписью; рекомендуется)</option>' in html
-    assert '<option value="statuspage">Формат Atlassian Statuspage (для инструментов, созданных под него)</option>' in html
+    assert ('<option value="statuspage">Формат Atlassian Statuspage (для инструментов, созданных под него)</option>'
+            in html)

@@ -190,7 +190,8 @@ def test_the_export_folder_is_served_with_the_headers_of_the_snapshot(page, data
         database_down()
 
         for url in EXPORTED:
-            response = Client(raise_request_exception=False).get(url, HTTP_ACCEPT_LANGUAGE="uk", HTTP_ACCEPT_ENCODING="br")
+            response = Client(raise_request_exception=False).get(url, HTTP_ACCEPT_LANGUAGE="uk",
+                                                                 HTTP_ACCEPT_ENCODING="br")
             assert response.status_code == 200, url
             assert dict(response.items()) == dict(usual[url].items()), url
             assert response.content == usual[url].content, url

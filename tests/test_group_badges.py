@@ -28,7 +28,8 @@ def test_an_unknown_components_badge_is_an_svg_saying_so_with_404(page):
 
 
 def test_a_groups_feed_lists_its_components_incidents(page):
-    do_open_incident(name="Registry slow", components={Component.objects.get(key="reserve-data"): "degraded_performance"})
+    do_open_incident(name="Registry slow",
+                     components={Component.objects.get(key="reserve-data"): "degraded_performance"})
     do_open_incident(name="Sign-in down", components={Component.objects.get(key="oneid-signin"): "major_outage"})
 
     feed = feedparser.parse(Client().get("/components/reserve/history.rss").content)

@@ -75,9 +75,11 @@ def test_an_unknown_lang_is_ignored(demo):
 def test_the_switcher_links_every_page_language_in_its_own_name(demo):
     html = Client().get("/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
 
-    links = re.findall(r'<a href="\?lang=([^"]+)" hreflang="[^"]+" lang="[^"]+"( aria-current="true")?>([^<]+)</a>', html)
+    links = re.findall(r'<a href="\?lang=([^"]+)" hreflang="[^"]+" lang="[^"]+"( aria-current="true")?>([^<]+)</a>',
+                       html)
     assert [(code, name) for code, _, name in links] == [
-        ("uk", "Українська"), ("uz", "Ўзбекча (кирилл)"), ("uz-latn", "Oʻzbekcha (lotin)"), ("ru", "Русский"), ("en", "English")]
+        ("uk", "Українська"), ("uz", "Ўзбекча (кирилл)"), ("uz-latn", "Oʻzbekcha (lotin)"), ("ru", "Русский"),
+        ("en", "English")]
     assert [code for code, current, _ in links if current] == ["uk"]
 
 

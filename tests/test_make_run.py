@@ -74,7 +74,8 @@ def test_a_second_make_run_beside_the_first_rehearses_an_outage_on_its_own(runni
             return all(p["last_runs"] and p["last_runs"][0]["ok"] for p in probes)
 
         wait_for(passing, timeout=60, what="every probe to pass against the healthy demo target")
-        assert {p["state"] for p in client.get("/api/v1/probes/", headers=auth(running_fast)).json()["probes"]} == {"up"}
+        probes = client.get("/api/v1/probes/", headers=auth(running_fast)).json()["probes"]
+        assert {p["state"] for p in probes} == {"up"}
         assert client.get("/api/v2/summary.json").json()["status"]["indicator"] == "none"
         drill = subprocess.run([str(ROOT / ".venv/bin/python"), "manage.py", "drill", "wrong_deferral"], cwd=ROOT,
                                env={**os.environ, "DEMO_TARGET_PORT": str(running_fast["demo_port"]),

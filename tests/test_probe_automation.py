@@ -30,13 +30,15 @@ WRONG_DEFERRAL = Verdict(ok=False, duration_ms=40, failure_class="assertion", st
                          message="Step 'profile shows the canary's true data' failed: $.deferment.status = granted, "
                                  "expected none")
 LOGIN_DOWN = Verdict(ok=False, duration_ms=40, failure_class="http_status", step_index=0, step="login",
-                     expectation="HTTP 200", seen="HTTP 503", message="Step 'login' failed: HTTP 503, expected HTTP 200")
+                     expectation="HTTP 200", seen="HTTP 503",
+                     message="Step 'login' failed: HTTP 503, expected HTTP 200")
 GOOD = Verdict(ok=True, duration_ms=40)
 SLOW = Verdict(ok=True, duration_ms=2500)
 
 
 def make_probe(page, key="reserve-profile", component="reserve-data", **overrides):
-    raw = {"key": key, "component": component, "interval": "2s", "timeout": "1500ms", "trip_after": 2, "recover_after": 2,
+    raw = {"key": key, "component": component, "interval": "2s", "timeout": "1500ms", "trip_after": 2,
+           "recover_after": 2,
            "degraded_over": "2000ms", "steps": [{"name": "profile", "request": {"method": "GET",
                                                                               "url": "http://127.0.0.1:9/x"}}]}
     raw.update(overrides)

@@ -74,7 +74,8 @@ def run(probes, times):
 
 def secrets_in(text: str, where: str, target, oncall: bool = False) -> list[str]:
     """Public texts carry no diagnostics at all; on-call's carry them, but never a value as answered."""
-    needles = (PASSPORT, FALSE_SENTENCE) if oncall else (PASSPORT, FALSE_SENTENCE, STEP_NAME, target.base, "martial law")
+    needles = ((PASSPORT, FALSE_SENTENCE) if oncall
+               else (PASSPORT, FALSE_SENTENCE, STEP_NAME, target.base, "martial law"))
     found = [needle for needle in needles if needle in text]
     return [f"{where}: {needle!r}" for needle in found]
 

@@ -27,7 +27,8 @@ def raw_runs(probe, day: date, *durations: int, failed: int = 0, hour: int = 6) 
     """Raw results on `day`, one a minute from `hour`; the first `failed` of them failed."""
     start = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
     ProbeRun.objects.bulk_create(ProbeRun(
-        probe=probe, region="default", scheduled_for=start + timedelta(minutes=n), started_at=start + timedelta(minutes=n),
+        probe=probe, region="default",
+        scheduled_for=start + timedelta(minutes=n), started_at=start + timedelta(minutes=n),
         duration_ms=ms, ok=n >= failed, attempt="t",
     ) for n, ms in enumerate(durations))
 

@@ -232,10 +232,13 @@ def cache_files() -> int | None:
 # an eviction of this process's memory. Each with the URL whose snapshot it must share.
 INVENTED = [("/?page=123456", "/"), ("/?page=2", "/"), ("/?tz=Aaa/Bbb", "/"), ("/?tz=Europe/Paris", "/"),
             ("/?tz=UTC", "/"),  # the English reader's own zone (the page's): the same bytes
-            ("/api/v2/summary.json?tz=Aaa/Bbb", "/api/v2/summary.json"), ("/api/v2/status.json?page=9", "/api/v2/status.json"),
+            ("/api/v2/summary.json?tz=Aaa/Bbb", "/api/v2/summary.json"),
+            ("/api/v2/status.json?page=9", "/api/v2/status.json"),
             ("/history?page=123456", "/history"), ("/history?page=abc", "/history"), ("/history?page=0", "/history"),
-            ("/history?page=1", "/history"), ("/history?tz=Zz", "/history"), ("/badge.svg?tz=Asia/Tashkent", "/badge.svg"),
-            ("/history.atom?page=3", "/history.atom"), ("/.well-known/statuspage.json?tz=UTC", "/.well-known/statuspage.json"),
+            ("/history?page=1", "/history"), ("/history?tz=Zz", "/history"),
+            ("/badge.svg?tz=Asia/Tashkent", "/badge.svg"),
+            ("/history.atom?page=3", "/history.atom"),
+            ("/.well-known/statuspage.json?tz=UTC", "/.well-known/statuspage.json"),
             ("/incidents/{id}?tz=Mars/Olympus", "/incidents/{id}"), ("/embed?tz=Aaa/Bbb&page=4", "/embed")]
 
 

@@ -103,7 +103,8 @@ def test_an_update_to_one_incident_leaves_other_components_entries_byte_for_byte
     login = do_open_incident(name="Login fails", status="investigating", components={auth: "major_outage"})
     do_open_incident(name="Registration data wrong", status="identified", components={data: "partial_outage"})
     render_all()
-    others = {key: component_entries(key) for key in Component.objects.exclude(pk=auth.pk).values_list("key", flat=True)}
+    others = {key: component_entries(key)
+              for key in Component.objects.exclude(pk=auth.pk).values_list("key", flat=True)}
     before_auth = component_entries("reserve-auth")
     assert all(body is not None for entries in others.values() for body in entries.values())
 

@@ -170,7 +170,8 @@ def test_nginx_serves_each_exported_file_with_the_headers_django_sends(nginx_on_
         for name in ("Content-Type", "Cache-Control", "X-Frame-Options", "X-Content-Type-Options",
                      "Referrer-Policy", "Cross-Origin-Opener-Policy", "Access-Control-Allow-Origin"):
             assert from_nginx.headers.get(name) == from_django.headers.get(name), (path, name)
-        assert policy(from_nginx.headers.get("content-security-policy")) == policy(from_django["Content-Security-Policy"]), path
+        assert (policy(from_nginx.headers.get("content-security-policy"))
+                == policy(from_django["Content-Security-Policy"])), path
         vary = {v.strip() for value in from_nginx.headers.get_list("vary") for v in value.split(",")}
         assert {"Accept-Language", "Cookie"} <= vary, path
         if not path.endswith(".json"):

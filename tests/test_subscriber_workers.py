@@ -39,7 +39,8 @@ def test_a_worker_killed_mid_fan_out_loses_no_delivery(page, broker, tmp_path):
     delivered_before_kill = len({r.path for r in receiver.requests})
     assert delivered_before_kill < SUBSCRIBERS
 
-    with celery_process("worker", broker, tmp_path, *worker_args("celery", "webhooks", name="second"), log_name="second", **env):
+    with celery_process("worker", broker, tmp_path, *worker_args("celery", "webhooks", name="second"),
+                        log_name="second", **env):
         def all_delivered():
             app.send_task("statuspage.delivery_tasks.sweep_outbox", queue="celery")
             time.sleep(1)

@@ -16,13 +16,15 @@ def queue_of(task: str, **options) -> str:
     return app.amqp.router.route(options, task, (), {})["queue"].name
 
 
-@pytest.mark.parametrize("task", ["statuspage.public.render_tasks.render_public", "statuspage.public.render_tasks.refresh_public"])
+@pytest.mark.parametrize("task", ["statuspage.public.render_tasks.render_public",
+                                  "statuspage.public.render_tasks.refresh_public"])
 def test_renders_go_to_the_render_queue(task):
     assert queue_of(task) == "render"
 
 
 @pytest.mark.parametrize("task", ["statuspage.delivery_tasks.fan_out_event", "statuspage.delivery_tasks.deliver_batch",
-                                  "statuspage.delivery_tasks.sweep_outbox", "statuspage.delivery_tasks.send_oncall_alert"])
+                                  "statuspage.delivery_tasks.sweep_outbox",
+                                  "statuspage.delivery_tasks.send_oncall_alert"])
 def test_webhook_fan_out_and_deliveries_go_to_the_webhook_queue(task):
     assert queue_of(task) == "webhooks"
 

@@ -23,7 +23,8 @@ def test_the_same_statement_always_gets_the_same_code_and_another_a_different_on
 def test_a_typed_code_is_forgiven_spaces_case_and_missing_dashes():
     code = codes.code_for("update", "x")
 
-    for typed in (code.lower(), code.replace("-", ""), f"  {code[:2]} {code[3:7]} {code[8:]} ", code.replace("-", " - ")):
+    for typed in (code.lower(), code.replace("-", ""), f"  {code[:2]} {code[3:7]} {code[8:]} ",
+                  code.replace("-", " - ")):
         assert codes.normalize(typed) == code
 
 

@@ -30,7 +30,8 @@ class NoticeSerializer(StrictSerializer):
                                          help_text='{"uk": {"wording": "…", "what_to_do": "…"}, …}')
 
 
-@extend_schema(methods=["GET"], responses={200: NoticesSentInErrorShape}, summary="The incident's notices sent in error")
+@extend_schema(methods=["GET"], responses={200: NoticesSentInErrorShape},
+               summary="The incident's notices sent in error")
 @extend_schema(methods=["POST"], request=NoticeSerializer, responses={201: NoticeSentInErrorShape},
                summary="Tell a notice the service sent in error (shown on the page, in v2 and to /verify)")
 @api_view(["GET", "POST"])

@@ -27,7 +27,7 @@ class BracketFormParser(FormParser):
         for key, values in form.lists():
             parts = _bracket_parts(key, self.max_depth)
             node = document
-            for part, following in zip(parts, parts[1:]):
+            for part, following in zip(parts, parts[1:], strict=False):
                 node = node.setdefault(part, [] if following == "" else {})
                 if not isinstance(node, list if following == "" else dict) or part == "":
                     raise ParseError(f"form field {key!r} mixes a list and an object")

@@ -273,7 +273,8 @@ def _listing(which: str):
 
 @extend_schema(methods=["GET"], responses={200: types.StatuspageIncidentShape(many=True)}, tags=TAG,
                summary="Statuspage: list incidents, newest first")
-@extend_schema(methods=["POST"], request=_json(IncidentRequest), responses={201: types.StatuspageIncidentShape}, tags=TAG,
+@extend_schema(methods=["POST"], request=_json(IncidentRequest), responses={201: types.StatuspageIncidentShape},
+               tags=TAG,
                summary="Statuspage: create an incident (or a maintenance, with scheduled_for)")
 @api_view(["GET", "POST"])
 @authentication_classes(AUTHENTICATION)
@@ -372,7 +373,8 @@ def components(request, page_id: str):
 
 
 @extend_schema(methods=["GET"], responses={200: types.ComponentShape}, tags=TAG, summary="Statuspage: a component")
-@extend_schema(methods=["PATCH", "PUT"], request=_json(ComponentRequest), responses={200: types.ComponentShape}, tags=TAG,
+@extend_schema(methods=["PATCH", "PUT"], request=_json(ComponentRequest), responses={200: types.ComponentShape},
+               tags=TAG,
                summary="Statuspage: set a component's status by hand")
 @api_view(["GET", "PATCH", "PUT"])
 @authentication_classes(AUTHENTICATION)

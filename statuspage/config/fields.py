@@ -48,7 +48,7 @@ def url_problem(value: str) -> str | None:
         return "it contains a space or control character"
     try:
         parts = urlsplit(value)
-        parts.port  # raises ValueError on a bad port
+        _ = parts.port  # raises ValueError on a bad port
     except ValueError as exc:
         return str(exc)
     if parts.scheme not in ("http", "https"):

@@ -19,7 +19,8 @@ class AuditLog(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or self.via} {self.action} {self.object_type} {self.object_id}"
+        return (f"{self.at:%Y-%m-%d %H:%M} {self.actor_name or self.via} {self.action} "
+                f"{self.object_type} {self.object_id}")
 
     @classmethod
     def record(cls, *, actor=None, via: str, action: str, obj, summary: str = "", changes=None) -> "AuditLog":

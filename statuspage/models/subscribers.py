@@ -179,3 +179,7 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        answer = self.status_code or self.error[:60] or "no answer"
+        return f"delivery {self.delivery_id}: {answer} in {self.latency_ms} ms"

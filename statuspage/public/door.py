@@ -151,8 +151,8 @@ def serve_snapshots(app):
                 encoding = entry.encoding_for(environ.get("HTTP_ACCEPT_ENCODING", ""))
                 headers = entry.response_headers(encoding) + _extra_headers(request)
                 if not_modified(entry, encoding, environ.get("HTTP_IF_NONE_MATCH", "")):
-                    start_response("304 Not Modified", [(h, v) for h, v in headers
-                                                        if h not in ("Content-Length", "Content-Type", "Content-Encoding")])
+                    start_response("304 Not Modified", [
+                        (h, v) for h, v in headers if h not in ("Content-Length", "Content-Type", "Content-Encoding")])
                     return [b""]
                 start_response("200 OK", headers)
                 return [b"" if environ["REQUEST_METHOD"] == "HEAD" else entry.bodies[encoding]]

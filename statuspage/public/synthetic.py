@@ -50,7 +50,8 @@ def synthetic_request(key: str, base_url: str | None = None) -> WSGIRequest:
         # PEP 3333: PATH_INFO holds the path's UTF-8 bytes decoded as Latin-1.
         "REQUEST_METHOD": "GET", "PATH_INFO": path.encode().decode("latin-1"), "QUERY_STRING": query,
         "SCRIPT_NAME": "",
-        "SERVER_NAME": base.hostname or "localhost", "SERVER_PORT": str(base.port or (443 if scheme == "https" else 80)),
+        "SERVER_NAME": base.hostname or "localhost",
+        "SERVER_PORT": str(base.port or (443 if scheme == "https" else 80)),
         # As a BCP 47 tag: a bare "uz" would read as Latin (statuspage.i18n.language_from_accept).
         "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_ACCEPT_LANGUAGE": html_lang(lang or settings.LANGUAGE_CODE),
         "wsgi.url_scheme": scheme, "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO(),

@@ -58,7 +58,8 @@ class UptimeBar:
         return round(sum(known) / len(known), 2) if len(known) >= MIN_MEASURED_DAYS else None
 
 
-def bars(components: list[Component], tz_name: str = "UTC", days: int = DAYS, now: datetime | None = None) -> dict[int, UptimeBar]:
+def bars(components: list[Component], tz_name: str = "UTC", days: int = DAYS,
+         now: datetime | None = None) -> dict[int, UptimeBar]:
     tz = ZoneInfo(tz_name)
     now = now or timezone.now()
     today = now.astimezone(tz).date()

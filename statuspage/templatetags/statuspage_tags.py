@@ -174,7 +174,8 @@ def component_item(component, bar: UptimeBar, latency):
     """One component of the status page (_component.html). It shows no time, so a render
     pass draws it once per language, not once per time zone (statuspage.public.render_memo)."""
     return shared(("component_item", component.pk, get_language()),
-                  lambda: render_to_string("statuspage/_component.html", {"c": component, "bar": bar, "latency": latency}))
+                  lambda: render_to_string("statuspage/_component.html",
+                                           {"c": component, "bar": bar, "latency": latency}))
 
 
 @register.simple_tag

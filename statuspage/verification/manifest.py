@@ -75,7 +75,8 @@ def check(root: Path, jwks: dict) -> Report:
     except (OSError, ValueError) as exc:
         report.problems.append(f"{MANIFEST}: unreadable ({exc})")
         return report
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+    if (not isinstance(manifest, dict) or manifest.get("format") != FORMAT
+            or not isinstance(manifest.get("files"), dict)):
         report.problems.append(f"{MANIFEST}: not a {FORMAT} manifest")
         return report
     report.kid = str(manifest.get("kid", ""))

@@ -115,7 +115,7 @@ def _send(client: httpx.Client, url: str | httpx.URL, attempt: Attempt, deadline
                 if read > _MAX_REPLY_BYTES:
                     break  # closing mid-body drops the connection, which is what we want
             return classify(r, _ms(start))
-    except Exception as exc:  # every failure is an Outcome, never a crashed task
+    except Exception as exc:  # noqa: BLE001 - every failure is an Outcome, never a crashed task
         return failure(exc, _ms(start))
 
 
@@ -134,7 +134,7 @@ async def deliver_one_async(
                 if read > _MAX_REPLY_BYTES:
                     break
             return classify(r, _ms(start))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - as in _send: every failure is an Outcome
         return failure(exc, _ms(start))
 
 

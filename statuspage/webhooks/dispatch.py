@@ -137,9 +137,10 @@ def _record(deliveries: list[Delivery], outcomes) -> None:
     now = timezone.now()
     log_rows = []
     done, failed_webhooks, ok_webhooks = [], set(), set()
-    for d, outcome in zip(deliveries, outcomes):
+    for d, outcome in zip(deliveries, outcomes, strict=True):
         d.attempts += 1
-        d.last_status_code, d.last_error, d.last_latency_ms = outcome.status_code, outcome.error or "", outcome.latency_ms
+        d.last_status_code, d.last_error = outcome.status_code, outcome.error or ""
+        d.last_latency_ms = outcome.latency_ms
         d.claim, d.claimed_until = "", None
         if outcome.ok:
             d.status, d.delivered_at = Delivery.Status.DELIVERED, now

@@ -52,10 +52,11 @@ def test_the_client_opens_updates_and_resolves_an_incident(client, page_id):
 
 
 def test_the_client_corrects_an_update_and_sets_a_component(client, page_id):
-    incident = IncidentsApi(client).post_pages_page_id_incidents({"incident": {"name": "Sign-in slow", "body": "Lookng."}},
-                                                                 page_id)
+    incident = IncidentsApi(client).post_pages_page_id_incidents(
+        {"incident": {"name": "Sign-in slow", "body": "Lookng."}}, page_id)
 
-    corrected = IncidentUpdatesApi(client).patch_pages_page_id_incidents_incident_id_incident_updates_incident_update_id(
+    update_api = IncidentUpdatesApi(client)
+    corrected = update_api.patch_pages_page_id_incidents_incident_id_incident_updates_incident_update_id(
         {"incident_update": {"body": "Looking."}}, page_id, incident.id, incident.incident_updates[0].id)
     component = ComponentsApi(client).patch_pages_page_id_components_component_id(
         {"component": {"status": "degraded_performance"}}, page_id, "oneid-signin")

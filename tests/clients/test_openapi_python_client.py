@@ -58,7 +58,8 @@ def test_the_generated_client_reads_v2_and_posts_statuspage_style(generated, liv
                                      prefix="OAuth")
     created = statuspage_v1_pages_incidents_create.sync(
         PageSettings.load().public_id, client=management,
-        body=StatuspageIncidentChangeRequest.from_dict({"incident": {"name": "Data wrong", "impact_override": "major"}}))
+        body=StatuspageIncidentChangeRequest.from_dict(
+            {"incident": {"name": "Data wrong", "impact_override": "major"}}))
 
     assert isinstance(summary, Summary) and summary.incidents[0].impact == ImpactEnum.MINOR
     assert isinstance(created, StatuspageIncident) and created.impact == ImpactEnum.MAJOR

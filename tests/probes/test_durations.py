@@ -7,7 +7,8 @@ pytestmark = pytest.mark.once
 
 @pytest.mark.parametrize(
     ("written", "ms"),
-    [("250ms", 250), ("2s", 2000), ("1.5s", 1500), ("5m", 300_000), (750, 750), ("0.5m", 30_000), (" 3s ", 3000), ("40", 40)],
+    [("250ms", 250), ("2s", 2000), ("1.5s", 1500), ("5m", 300_000), (750, 750), ("0.5m", 30_000), (" 3s ", 3000),
+     ("40", 40)],
 )
 def test_it_reads_durations_in_ms_s_and_m(written, ms):
     assert parse_duration_ms(written) == ms

@@ -168,7 +168,8 @@ def test_it_does_not_follow_redirects_unless_the_step_says_so(target, client):
 
 
 def test_it_keeps_each_probe_runs_cookies_to_itself(target, client):
-    login = {"name": "cookie login", "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/cookie-login"}}
+    login = {"name": "cookie login",
+             "request": {"method": "POST", "url": "{{ env.RESERVE_BASE_URL }}/api/cookie-login"}}
     profile = {"name": "cookie profile", "request": {"url": "{{ env.RESERVE_BASE_URL }}/api/cookie-profile"}}
     assert run_probe(make_probe(login, profile), env_for(target), client).ok
     # The same client, a probe without the login step: no session may leak into it.
@@ -264,11 +265,12 @@ def test_it_fills_placeholders_in_expectations_and_redacts_them(target):
             "key": "owner", "component": "c",
             "steps": [
                 {"name": "login", "request": {"method": "POST", "url": f"{target.base}/api/login",
-                                              "json": {"phone": "{{ env.CANARY_PHONE }}", "code": "{{ env.CANARY_CODE }}"}},
+                                              "json": {"phone": "{{ env.CANARY_PHONE }}",
+                                                       "code": "{{ env.CANARY_CODE }}"}},
                  "save": {"token": "$.token"}},
                 {"name": "profile", "request": {"method": "GET", "url": f"{target.base}/api/profile",
                                                 "headers": {"Authorization": "Bearer {{ token }}"}},
-                 "expect": {"json": {"$.owner.phone": "{{ env.%s }}" % phone_var}}},
+                 "expect": {"json": {"$.owner.phone": "{{ env." + phone_var + " }}"}}},
             ],
         }, "probes[0]", {"c"})
         assert errors == []

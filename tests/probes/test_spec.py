@@ -97,7 +97,8 @@ def test_it_reports_every_error_at_once_each_with_its_path():
         on_failure="under_maintenance",
         steps=[{
             "name": "login",
-            "request": {"method": "FETCH", "url": "ftp://example.org", "headers": {"Authorization": "Bearer {{ token }}"}},
+            "request": {"method": "FETCH", "url": "ftp://example.org",
+                        "headers": {"Authorization": "Bearer {{ token }}"}},
             "expect": {"status": 999, "json": {"$.[": 1, "$.ok": {"equal": True}}, "body_matches": "("},
             "save": {"token": "$.token"},
         }],
@@ -170,7 +171,8 @@ def test_it_refuses_two_kinds_of_body_in_one_request():
 
 
 def test_it_refuses_a_probe_that_is_not_a_mapping():
-    assert validate_probe(None, "probes[1]", COMPONENTS) == (None, [("probes[1]", "a probe must be a mapping, got null")])
+    assert validate_probe(None, "probes[1]", COMPONENTS) == (
+        None, [("probes[1]", "a probe must be a mapping, got null")])
     assert validate_probe(["key"], "probes[1]", COMPONENTS)[1] == [("probes[1]", "a probe must be a mapping, got list")]
 
 
@@ -197,7 +199,8 @@ LEAVES = (
 JUNK = st.recursive(
     LEAVES,
     lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(KNOWN_KEYS | st.text(max_size=8) | st.integers() | st.none() | st.booleans(), children, max_size=5),
+    | st.dictionaries(KNOWN_KEYS | st.text(max_size=8) | st.integers() | st.none() | st.booleans(), children,
+                      max_size=5),
     max_leaves=30,
 )
 

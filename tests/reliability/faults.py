@@ -274,7 +274,7 @@ def count(probe_key: str = "reserve-health", target: Target | None = None) -> Le
     ledger.runs = runs.count()
     ledger.duplicates = runs.values("region", "scheduled_for").annotate(n=Count("pk")).filter(n__gt=1).count()
     scheduled = sorted(runs.values_list("scheduled_for", flat=True))
-    ledger.gaps = [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:])]
+    ledger.gaps = [(b - a).total_seconds() for a, b in zip(scheduled, scheduled[1:], strict=False)]
     if target is not None:
         ledger.target_hits = len(target.requests)
         ledger.lost_runs = ledger.target_hits - ledger.runs
@@ -297,7 +297,8 @@ def check_probe_state(probe_key: str = "reserve-health") -> Replay:
     assert stored == r.streaks, f"stored {stored}, replayed {r.streaks}"
     assert probe.state == r.streaks.state
     transitions = AuditLog.objects.filter(via="probe", object_id=str(probe.pk)).order_by("pk")
-    assert [t.action for t in transitions] == expected_transitions(r), list(transitions.values_list("action", "summary"))
+    assert [t.action for t in transitions] == expected_transitions(r), list(
+        transitions.values_list("action", "summary"))
     component_changes = list(ComponentStatusChange.objects.filter(component=probe.component).order_by("pk")
                              .values_list("old_status", "new_status"))
     assert len(component_changes) == r.trips + r.recoveries, component_changes

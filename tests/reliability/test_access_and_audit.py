@@ -211,7 +211,7 @@ def change_form(console, url, **changes):
     """The admin form as the browser would post it: every field's current value, then the edits."""
     form = console.get(url).context["adminform"].form
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value in (None, False):
             continue
@@ -220,7 +220,7 @@ def change_form(console, url, **changes):
     for formset in console.get(url).context["inline_admin_formsets"]:
         management = formset.formset.management_form
         data.update({management.add_prefix(n): management[n].value() for n in management.fields})
-        for i, inline in enumerate(formset.formset.forms):
+        for inline in formset.formset.forms:
             for name in inline.fields:
                 value = inline[name].value()
                 if value not in (None, False):

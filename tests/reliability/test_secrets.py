@@ -80,7 +80,8 @@ def test_a_probe_secret_is_in_no_database_row_log_page_api_answer_or_webhook(pag
     env = {"CANARY_KEY": CANARY, "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"}
     with Receiver() as receiver:
         hook = WebhookSubscriber.objects.create(url=receiver.url)
-        with celery_process("worker", "filesystem", tmp_path, *worker_args("celery", "probes.default", "render", "webhooks"), **env), \
+        with celery_process("worker", "filesystem", tmp_path,
+                            *worker_args("celery", "probes.default", "render", "webhooks"), **env), \
                 celery_process("beat", "filesystem", tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **env):
             wait_for(lambda: Incident.objects.filter(probe_key__in=["login-with-secret", "unreachable-with-secret"])
                      .count() == 2, timeout=60, what="both probes to trip")

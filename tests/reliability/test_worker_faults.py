@@ -35,14 +35,16 @@ def test_a_worker_killed_mid_probe_batch_records_no_run_twice_and_trips_once(pag
     with Receiver() as receiver:
         WebhookSubscriber.objects.create(url=receiver.url)
         with celery_process("beat", broker, tmp_path, "--schedule", str(tmp_path / "beat-schedule"), **ENV):
-            with celery_process("worker", broker, tmp_path, *worker_args("celery", "probes.default", "render", "webhooks", name="first"),
+            with celery_process("worker", broker, tmp_path,
+                                *worker_args("celery", "probes.default", "render", "webhooks", name="first"),
                                 log_name="first", **ENV) as first:
                 wait_for(lambda: ProbeRun.objects.exists() and target.in_flight > 0, timeout=60, interval=0.05,
                          what="a recorded run, and the next one in flight")
                 recorded_before_kill = ProbeRun.objects.count()
                 stop(first, signal.SIGKILL)
             killed_hits = len(target.requests)
-            with celery_process("worker", broker, tmp_path, *worker_args("celery", "probes.default", "render", "webhooks", name="second"),
+            with celery_process("worker", broker, tmp_path,
+                                *worker_args("celery", "probes.default", "render", "webhooks", name="second"),
                                 log_name="second", **ENV) as second:
                 wait_for(lambda: Incident.objects.filter(probe_key="reserve-health").exists(), timeout=60,
                          what="the trip")

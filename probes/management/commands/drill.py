@@ -15,7 +15,8 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []  # it only talks HTTP: no need to load URLs or models first
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("mode", nargs="?", choices=list(MODES), help="; ".join(f"{name}: {what}" for name, what in MODES.items()))
+        parser.add_argument("mode", nargs="?", choices=list(MODES),
+                            help="; ".join(f"{name}: {what}" for name, what in MODES.items()))
         parser.add_argument("--status", action="store_true", help="print the current mode, change nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
