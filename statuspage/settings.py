@@ -175,6 +175,7 @@ CELERY_TASK_ROUTES = {
     "statuspage.delivery_tasks.sweep_outbox": {"queue": WEBHOOK_QUEUE},
     "statuspage.delivery_tasks.send_oncall_alert": {"queue": WEBHOOK_QUEUE},
     "statuspage.tasks.purge_unconfirmed_subscriptions": {"queue": WEBHOOK_QUEUE},  # subscriber upkeep
+    "statuspage.tasks.send_maintenance_reminders": {"queue": WEBHOOK_QUEUE},  # subscriber mail, off the probes
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

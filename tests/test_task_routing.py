@@ -43,6 +43,10 @@ def test_every_periodic_task_lands_on_the_queue_of_its_kind():
     assert "render" not in {queue for name, queue in queues.items() if name != "refresh-public"}
 
 
+def test_maintenance_reminders_go_to_the_webhook_queue_not_the_probes():
+    assert queue_of("statuspage.tasks.send_maintenance_reminders") == "webhooks"
+
+
 def test_the_probe_workers_queues_carry_only_probe_work_and_short_upkeep():
     app.loader.import_default_modules()
     on_probe_queues = {name for name in app.tasks if not name.startswith("celery.") and queue_of(name) in PROBE_QUEUES}
