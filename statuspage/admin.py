@@ -153,6 +153,29 @@ class ComponentAdmin(TranslatedAdminMixin, AuditedAdmin):
     fields = ["key", "name", "description", "group", "position", "status", "only_show_if_degraded", "showcase",
               "translations", "status_source", "created_at", "updated_at"]
     readonly_fields = ["status_source", "created_at", "updated_at"]
+    # What a responder sees: components are defined by the config (keys are in feed URLs,
+    # v2 ids and subscribers' filters), so a responder sets the status and nothing else.
+    STATUS_ONLY = ["key", "name", "group", "status", "status_source", "updated_at"]
+
+    @staticmethod
+    def _defines_components(request) -> bool:
+        return request.user.has_perm("statuspage.apply_config")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._defines_components(request):
+            return super().get_readonly_fields(request, obj)
+        return [f for f in self.STATUS_ONLY if f != "status"]
+
+    def get_fieldsets(self, request, obj=None):
+        if self._defines_components(request):
+            return super().get_fieldsets(request, obj)
+        return [(None, {"fields": self.STATUS_ONLY})]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if self._defines_components(request):
+            return super().get_form(request, obj, **kwargs)
+        kwargs.update(form=forms.ModelForm, fields=["status"])
+        return AuditedAdmin.get_form(self, request, obj, **kwargs)  # no language fields either
 
     def save_model(self, request, obj, form, change):
         new_status = form.cleaned_data.get("status")
@@ -212,6 +235,12 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
     self_audited = True
     form = IncidentForm
     list_display = ["name", "kind", "status", "impact", "published", "started_at", "probe_key"]
+
+    def view_on_site(self, obj):
+        """A draft's public URL is a 404: "View on site" opens its preview instead."""
+        if obj.published:
+            return obj.get_absolute_url()
+        return reverse("admin:statuspage_incident_preview", args=[obj.pk])
     list_filter = [OpenFilter, "kind", "status", "impact", "published"]
     search_fields = ["name", "updates__body", "id"]
     date_hierarchy = "started_at"
@@ -219,7 +248,7 @@ class IncidentAdmin(TranslatedAdminMixin, AuditedAdmin):
     actions = ["publish_drafts"]
     fieldsets = [
         (None, {"fields": ["template", "name", "kind", "impact", "published"]}),
-        ("Post an update", {"fields": ["update_status", "update_body", "affected", "component_status"]}),
+        ("Post an update", {"fields": ["update_status", "update_body", "reopen", "affected", "component_status"]}),
         ("Maintenance window", {"fields": ["scheduled_for", "scheduled_until", "auto_transition"],
                                 "classes": ["collapse"]}),
         ("Postmortem", {"fields": ["postmortem", "postmortem_published_at"], "classes": ["collapse"]}),

@@ -6,7 +6,7 @@ from django import forms
 
 from statuspage.admin_forms import TranslatedModelForm, field_name, texts_by_language
 from statuspage.models import Component, Incident, IncidentTemplate
-from statuspage.statuses import ALL_INCIDENT_STATUSES, ComponentStatus
+from statuspage.statuses import ALL_INCIDENT_STATUSES, REOPEN_TO, ComponentStatus, next_statuses
 
 
 class IncidentForm(TranslatedModelForm):
@@ -22,6 +22,8 @@ class IncidentForm(TranslatedModelForm):
                                       label="Post update with status")
     update_body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
                                   label="Update message (Markdown)")
+    reopen = forms.BooleanField(required=False, label="Reopen",
+                                help_text="Needed to move a resolved incident back to an open status.")
     affected = forms.ModelMultipleChoiceField(queryset=Component.objects.all(), required=False,
                                               widget=forms.CheckboxSelectMultiple, label="Affected components")
     component_status = forms.ChoiceField(choices=[("", "— leave as they are —"), *ComponentStatus.choices],
@@ -53,13 +55,40 @@ class IncidentForm(TranslatedModelForm):
             status = Incident.allowed_statuses(kind)[0]
             data["update_status"] = status
         if status and status not in Incident.allowed_statuses(kind):
-            self.add_error("update_status", f"'{status}' is not a {kind} status")
+            valid = ", ".join(Incident.allowed_statuses(kind))
+            self.add_error("update_status", f"'{status}' is not a status of a {kind}; valid: {valid}")
+        elif status and not adding:
+            self._check_transition(status, bool(data.get("reopen")))
+        data["update_translations"] = texts_by_language(data, "update_body", self.languages)
+        self._check_update_text(data, status, adding)
         if data.get("component_status") and not data.get("affected"):
             self.add_error("affected", "choose the components whose status to set")
         if kind == Incident.Kind.MAINTENANCE and not data.get("scheduled_for"):
             self.add_error("scheduled_for", "a maintenance needs a start time")
-        data["update_translations"] = texts_by_language(data, "update_body", self.languages)
         return data
+
+    def _check_transition(self, status: str, reopen: bool) -> None:
+        """The API's transitions table (statuses.TRANSITIONS), with its explicit reopen."""
+        current = self.instance.status
+        if status in next_statuses(current, reopen):
+            return
+        allowed = ", ".join(next_statuses(current)) or "none"
+        reopens = current in REOPEN_TO and status in next_statuses(current, True)
+        hint = ' To reopen it, tick "Reopen".' if reopens else ""
+        self.add_error("update_status", f"A {current} incident cannot become {status} (allowed: {allowed}).{hint}")
+
+    def _check_update_text(self, data: dict, status: str, adding: bool) -> None:
+        """An update says something, in the page's own language first: nothing typed is lost
+        and no reader is left with an empty statement."""
+        typed = bool((data.get("update_body") or "").strip()) or any(
+            text.strip() for text in data["update_translations"].values())
+        if not status:
+            if typed:
+                self.add_error("update_status", "Choose a status to post this update, or clear its message.")
+            return
+        if not (data.get("update_body") or "").strip() and (typed or not adding):
+            self.add_error("update_body", "Write the update's message here too: readers of the other "
+                                          "languages, and of any language not translated, read this one.")
 
     def _fill_from_template(self) -> None:
         """What the template gives, where the user left the field empty (never over their words)."""

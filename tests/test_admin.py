@@ -173,7 +173,7 @@ def test_unticking_published_in_the_form_does_not_hide_a_public_incident(page, c
 def test_the_state_filter_shows_only_open_incidents(page, console):
     open_incident(console, name="Still broken")
     fixed = open_incident(console, name="Already fixed")
-    post_update(console, fixed, update_status="resolved")
+    post_update(console, fixed, update_status="resolved", update_body="Fixed.")
 
     response = console.get(LIST, {"state": "open"})
 
@@ -312,3 +312,39 @@ def test_a_maintenance_needs_a_start_time(page, console):
 
     assert "scheduled_for" in response.context["adminform"].form.errors
     assert Incident.objects.count() == 0
+
+
+def test_a_message_typed_without_a_status_is_refused_not_thrown_away(page, console):
+    incident = open_incident(console, update_status="identified", update_body="SMS provider is down.")
+
+    response = post_update(console, incident, update_body="Fixed at 14:10.")
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "Choose a status to post this update" in response.content.decode()
+    assert incident.updates.count() == 1
+
+
+def test_an_update_with_no_message_in_the_page_language_is_refused(page, console):
+    incident = open_incident(console, update_status="identified", update_body="SMS provider is down.")
+
+    empty = post_update(console, incident, update_status="monitoring")
+    only_uk = post_update(console, incident, update_status="monitoring", update_body_uk="Виправлено.")
+
+    for response in (empty, only_uk):
+        assert "Write the update&#x27;s message here too" in response.content.decode()
+    assert incident.updates.count() == 1
+
+
+def test_the_console_keeps_the_api_s_transitions_and_asks_before_reopening(page, console):
+    incident = open_incident(console, update_status="identified", update_body="SMS provider is down.")
+    post_update(console, incident, update_status="resolved", update_body="Fixed.")
+
+    twice = post_update(console, incident, update_status="resolved", update_body="Fixed, really.")
+    reopened_silently = post_update(console, incident, update_status="investigating", update_body="Back.")
+    assert "cannot become resolved" in twice.content.decode()
+    assert 'To reopen it, tick "Reopen"' in reopened_silently.content.decode().replace("&quot;", '"')
+    assert incident.updates.count() == 2
+
+    reopened = post_update(console, incident, update_status="investigating", update_body="Back.", reopen="on")
+    assert reopened.status_code == 302
+    assert Incident.objects.get(pk=incident.pk).status == "investigating"

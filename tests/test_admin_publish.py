@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from statuspage.models import AuditLog, Component, Delivery, EmailSubscriber, Incident, OutboxEvent, WebhookSubscriber
+from statuspage.services.incidents import do_open_incident
 from statuspage.webhooks.dispatch import fan_out
 from tests.test_admin import incident_form, open_incident, pks
 
@@ -141,3 +142,12 @@ def test_an_outsider_cannot_publish(page, console, outsider):
     client.post(f"/admin/statuspage/incident/{incident.pk}/publish/")
 
     assert Incident.objects.get(pk=incident.pk).published is False
+
+
+def test_view_on_site_opens_a_draft_s_preview_not_its_404(page, console):
+    draft = do_open_incident(name="Login fails", published=False)
+
+    page_html = console.get(f"/admin/statuspage/incident/{draft.pk}/change/").content.decode()
+
+    assert f"/admin/statuspage/incident/{draft.pk}/preview/" in page_html
+    assert f'href="/incidents/{draft.pk}"' not in page_html

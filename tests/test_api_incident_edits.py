@@ -180,3 +180,14 @@ def test_the_statuspage_api_keeps_to_the_table_and_reopens_only_when_asked(page,
     assert silent.status_code == 409 and silent.json()["allowed_with_reopen"] == ["investigating", "identified",
                                                                                   "monitoring"]
     assert asked.status_code == 200 and asked.json()["status"] == "identified"
+
+
+def test_a_published_statement_cannot_be_emptied_by_an_edit(page, api):
+    incident = api.post("/api/v1/incidents/", {"name": "Login fails", "body": "We are looking into it."},
+                        format="json").json()
+    update_id = incident["incident_updates"][0]["id"]
+
+    response = api.patch(f"/api/v1/incidents/{incident['id']}/updates/{update_id}/", {"body": ""}, format="json")
+
+    assert response.status_code == 400 and "body" in response.json()
+    assert IncidentUpdate.objects.get(pk=update_id).body == "We are looking into it."

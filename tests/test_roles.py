@@ -77,6 +77,14 @@ def test_a_responder_runs_an_incident_through_the_api(page, responder):
     assert (created.status_code, updated.status_code, status.status_code) == (201, 201, 200)
 
 
+def test_a_method_nobody_may_use_is_a_405_for_a_responder_too_not_a_403(page, responder):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(responder)}")
+
+    assert client.put("/api/v1/incidents/nope/", {}, format="json").status_code == 405
+    assert client.delete("/api/v1/components/reserve-auth/").status_code == 405
+
+
 def test_a_responder_token_cannot_read_or_manage_subscriber_webhooks(page, responder, admin_user):
     webhook = WebhookSubscriber.objects.create(url="https://hooks.example.org/x")
     api = api_for(responder)
@@ -134,6 +142,23 @@ def test_a_responder_cannot_delete_an_incident_in_the_admin_but_an_admin_can(pag
     assert console_for(responder).post(path, {"post": "yes"}).status_code == 403
     assert Incident.objects.filter(pk=incident.pk).exists()
     assert console_for(admin_user).get(path).status_code == 200
+
+
+def test_a_responder_sets_a_component_s_status_in_the_admin_but_cannot_rename_or_rekey_it(page, responder):
+    component = Component.objects.create(key="oneid-sms", name="SMS codes", position=3)
+    path = f"/admin/statuspage/component/{component.pk}/change/"
+    console = console_for(responder)
+
+    form = console.get(path).content.decode()
+    response = console.post(path, {"status": "major_outage", "key": "oneid-sms-renamed", "name": "Renamed",
+                                   "name_uk": "Перейменовано", "position": 99})
+
+    assert 'name="status"' in form and 'name="key"' not in form and 'name="name_uk"' not in form
+    assert response.status_code == 302
+    component.refresh_from_db()
+    assert (component.key, component.name, component.position, component.translations) == \
+        ("oneid-sms", "SMS codes", 3, {})
+    assert component.status == "major_outage"
 
 
 def test_a_responder_sees_no_subscribers_and_revokes_no_token(page, responder):

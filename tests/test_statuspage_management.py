@@ -92,6 +92,27 @@ def test_it_corrects_an_updates_text_and_audits_it(oauth, base):
     assert AuditLog.objects.filter(via="statuspage-api", action="edit_update").count() == 1
 
 
+@pytest.mark.parametrize("display_at", ["2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z"])
+def test_a_signed_statement_s_time_cannot_leave_the_incident_s_life(oauth, base, display_at):
+    incident = create(oauth, base, name="Sign-in fails", body="We are looking into it")
+    update_id = incident["incident_updates"][0]["id"]
+
+    response = oauth.patch(f"{base}/incidents/{incident['id']}/incident_updates/{update_id}",
+                           {"incident_update": {"display_at": display_at}}, format="json")
+
+    assert response.status_code == 400 and "display_at" in str(response.json())
+
+
+def test_a_statement_cannot_be_emptied_through_statuspage_s_api_either(oauth, base):
+    incident = create(oauth, base, name="Sign-in fails", body="We are looking into it")
+    update_id = incident["incident_updates"][0]["id"]
+
+    response = oauth.patch(f"{base}/incidents/{incident['id']}/incident_updates/{update_id}",
+                           {"incident_update": {"body": ""}}, format="json")
+
+    assert response.status_code == 400
+
+
 def test_it_lists_incidents_as_a_bare_array_like_statuspage(oauth, base):
     create(oauth, base, name="One")
     create(oauth, base, name="Two", scheduled_for="2030-01-01T02:00:00Z")

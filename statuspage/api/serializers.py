@@ -212,6 +212,7 @@ class IncidentPatchSerializer(AtLeastOneField):
 
 
 class UpdateEditSerializer(AtLeastOneField):
-    body = serializers.CharField(allow_blank=True, required=False, max_length=20000, help_text="Markdown.")
+    # Not blank: a published statement may be corrected, never emptied (/verify still vouches for it).
+    body = serializers.CharField(required=False, max_length=20000, help_text="Markdown.")
     body_translations = TextsByLanguageField(required=False,
                                              help_text='{"uk": "…"}: set these languages\' bodies; "" removes one.')

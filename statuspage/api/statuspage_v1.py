@@ -13,9 +13,12 @@ naming the field, never dropped in silence.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
@@ -149,7 +152,7 @@ class IncidentRequest(StrictSerializer):
 @extend_schema_serializer(component_name="StatuspageIncidentUpdateFields")
 class IncidentUpdateFields(StrictSerializer):
     flags = ("deliver_notifications", "wants_twitter_update")
-    body = serializers.CharField(allow_blank=True, max_length=20000, required=False)
+    body = serializers.CharField(max_length=20000, required=False)  # corrected, never emptied
     display_at = serializers.DateTimeField(required=False)
     tweet_id = serializers.CharField(required=False, allow_null=True)
     custom_tweet = serializers.CharField(required=False, allow_null=True)
@@ -346,6 +349,22 @@ def _rename_and_reimpact(target: Incident, fields: dict, actor) -> None:
         do_update_incident(target, actor=actor, via=VIA, **changes)
 
 
+DISPLAY_AT_SLACK = timedelta(minutes=5)  # clocks disagree a little
+
+
+def _check_display_at(display_at, incident) -> None:
+    """A signed statement's time is shown by /verify and orders the feeds: it may be moved
+    within the incident's life, not into the future nor before the incident began."""
+    if display_at is None:
+        return
+    if display_at > timezone.now() + DISPLAY_AT_SLACK:
+        raise serializers.ValidationError({"incident_update": {"display_at": ["may not be in the future"]}})
+    if display_at < incident.started_at - DISPLAY_AT_SLACK:
+        began = f"{incident.started_at:%Y-%m-%dT%H:%MZ}"
+        raise serializers.ValidationError(
+            {"incident_update": {"display_at": [f"may not be before the incident began ({began})"]}})
+
+
 @extend_schema(request=_json(IncidentUpdateRequest), responses={200: types.StatuspageIncidentUpdateShape}, tags=TAG,
                summary="Statuspage: correct an update's text or time")
 @api_view(["PATCH", "PUT"])
@@ -355,6 +374,7 @@ def incident_update(request, page_id: str, incident_id: str, update_id: str):
     _page(page_id)
     update = get_object_or_404(IncidentUpdate, pk=update_id, incident_id=incident_id)
     fields = _valid(IncidentUpdateRequest, request, "incident_update")
+    _check_display_at(fields.get("display_at"), update.incident)
     do_edit_update(update, actor=request.user, via=VIA,
                    **{name: fields[name] for name in ("body", "display_at") if name in fields})
     fresh = incidents_with_timeline(public=False).get(pk=incident_id)
