@@ -83,3 +83,9 @@ def test_no_script_handler_or_javascript_url_survives_markdown(text):
         for name in ("href", "src"):
             value = re.sub(r"[\x00-\x20]", "", attrs.get(name) or "").lower()
             assert not value.startswith(("javascript:", "vbscript:", "data:"))
+
+
+def test_a_line_break_typed_by_on_call_is_a_line_break_on_the_page():
+    html = str(render_markdown("Вхід не працює.\nВаші дані в безпеці.\r\nНічого не робіть."))
+
+    assert html.count("<br") == 2 and "<p>Вхід не працює.<br" in html
