@@ -14,7 +14,7 @@ from django.test import Client
 from standardwebhooks import Webhook
 
 from probes.models import Probe
-from statuspage.models import AuditLog, Component, OnCallContact, OutboxEvent
+from statuspage.models import AuditLog, Component, OnCallContact, OutboxEvent, PageSettings
 from statuspage.notify.alert_texts import KINDS, render
 from statuspage.notify.oncall_alerts import queue_oncall_alert, send_queued_alert
 from statuspage.oncall import set_role
@@ -172,9 +172,16 @@ def test_an_alert_is_in_the_users_language(tripped, oncall_user):
     assert "Крок, що не пройшов: read the deferral" in message.body
 
 
-def test_every_kind_of_alert_has_its_own_subject(tripped):
-    from statuspage.models import PageSettings
+def test_a_test_alert_names_the_page_in_the_user_s_language(page):
+    page = PageSettings.load()
+    page.name, page.translations = "Резерв+ · стан сервісів", {"uz-latn": {"name": "Rezerv+ · xizmatlar holati"}}
 
+    alert = render({"what": "test", "user": "olena"}, "uz-latn", page)
+
+    assert "Rezerv+ · xizmatlar holati" in alert.text and "стан" not in alert.text
+
+
+def test_every_kind_of_alert_has_its_own_subject(tripped):
     incident, probe, _ = tripped
     data = {"incident_id": incident.pk, "probe": probe.key, "component": "reserve-data", "failure": FAILURE}
     subjects = {render({**data, "what": kind}, "en", PageSettings.load()).subject

@@ -77,7 +77,7 @@ def _monitoring(data: dict, page: PageSettings) -> Alert:
 
 def _test(data: dict, page: PageSettings) -> Alert:
     subject = SUBJECTS["test"] % {"user": data.get("user", "?")}
-    text = _("This is a test alert from %(page)s. If you read it, alerts reach you here.") % {"page": page.name}
+    text = _("This is a test alert from %(page)s. If you read it, alerts reach you here.") % {"page": localized(page)}
     console = _("Console: %(url)s") % {"url": absolute(page, reverse("admin:index"))}
     return Alert("test", subject, f"{text}\n{console}", {"test": True})
 
