@@ -191,3 +191,16 @@ def test_a_published_statement_cannot_be_emptied_by_an_edit(page, api):
 
     assert response.status_code == 400 and "body" in response.json()
     assert IncidentUpdate.objects.get(pk=update_id).body == "We are looking into it."
+
+
+def test_what_on_call_wrote_in_every_language_is_read_back(page, api):
+    created = api.post("/api/v1/incidents/", {
+        "name": "Login fails", "body": "Looking into it.", "name_translations": {"uk": "Вхід не працює"},
+        "body_translations": {"uk": "З'ясовуємо."}}, format="json").json()
+    api.patch(f"/api/v1/incidents/{created['id']}/", {"postmortem": "The certificate expired."}, format="json")
+
+    read = api.get(f"/api/v1/incidents/{created['id']}/").json()
+
+    assert read["name_translations"] == {"uk": "Вхід не працює"}
+    assert read["postmortem"] == "The certificate expired."
+    assert read["update_translations"] == {created["incident_updates"][0]["id"]: {"uk": "З'ясовуємо."}}

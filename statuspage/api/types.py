@@ -141,6 +141,11 @@ class StatuspageIncidentShape(IncidentShape):
 @extend_schema_serializer(component_name="ManagedIncident")
 class ManagedIncidentShape(IncidentShape):
     published = serializers.BooleanField(help_text="false: a draft, seen by on-call only.")
+    name_translations = serializers.DictField(child=serializers.CharField(), help_text="{lang: name}")
+    postmortem = serializers.CharField(allow_blank=True, help_text="Markdown, in the page's text language.")
+    postmortem_translations = serializers.DictField(child=serializers.CharField(), help_text="{lang: postmortem}")
+    update_translations = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()), help_text="{update id: {lang: body}}")
 
 
 @extend_schema_serializer(component_name="Status")

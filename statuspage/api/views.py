@@ -31,6 +31,19 @@ from statuspage.services.incident_edits import do_delete_incident, do_edit_updat
 from statuspage.services.incidents import do_open_incident, do_post_update
 
 
+def managed_incident(incident, page) -> dict:
+    """The v2 shape plus what on-call wrote and readers get only in their language: the texts
+    in every language, the postmortem, and whether it is published."""
+    texts = incident.translations or {}
+    return {
+        **v2.incident_dict(incident, page), "published": incident.published,
+        "name_translations": {lang: t["name"] for lang, t in texts.items() if t.get("name")},
+        "postmortem": incident.postmortem,
+        "postmortem_translations": {lang: t["postmortem"] for lang, t in texts.items() if t.get("postmortem")},
+        "update_translations": {u.pk: u.translations for u in incident.updates.all() if u.translations},
+    }
+
+
 def _incident_response(incident_id: str, code=http.HTTP_200_OK) -> Response:
     incident = incidents_with_timeline(public=False).get(pk=incident_id)
     return Response(v2.incident_dict(incident, PageSettings.load()), status=code)
@@ -44,7 +57,7 @@ def incidents(request):
     if request.method == "GET":
         page = PageSettings.load()
         items = incidents_with_timeline(public=False).order_by("-started_at")[:100]
-        return Response({"incidents": [{**v2.incident_dict(i, page), "published": i.published} for i in items]})
+        return Response({"incidents": [managed_incident(i, page) for i in items]})
     serializer = IncidentCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
@@ -96,7 +109,7 @@ def incident(request, incident_id: str):
         serializer.is_valid(raise_exception=True)
         do_update_incident(target, actor=request.user, via="api", **serializer.validated_data)
     fresh = incidents_with_timeline(public=False).get(pk=incident_id)
-    return Response({**v2.incident_dict(fresh, PageSettings.load()), "published": fresh.published})
+    return Response(managed_incident(fresh, PageSettings.load()))
 
 
 @extend_schema(request=UpdateEditSerializer, responses={200: types.IncidentShape},
