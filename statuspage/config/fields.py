@@ -74,3 +74,12 @@ def translations_field(raw: dict, path: str, errors: Errors, fields: set[str]) -
         return {}
     wrong = {lang for lang, _ in found}
     return {lang: texts for lang, texts in value.items() if lang not in wrong}
+
+
+def unique_key(value: str, where: str, seen: set[str], errors: Errors) -> None:
+    """An item's `key` in a keyed section (templates, notices): well formed, and once only."""
+    if value and not KEY_RE.match(value):
+        errors.append((f"{where}.key", "use lower-case letters, digits, - and _ (at most 64)"))
+    elif value in seen:
+        errors.append((f"{where}.key", f"'{value}' is used twice"))
+    seen.add(value)

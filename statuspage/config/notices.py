@@ -19,11 +19,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from statuspage.config.fields import (
-    KEY_RE,
     Errors,
     refuse_unknown,
     text_field,
     translations_field,
+    unique_key,
 )
 from statuspage.models import Incident, NoticeSentInError
 from statuspage.models.notices import no_personal_data
@@ -46,11 +46,7 @@ def validate(raw: Any, probe_keys: set[str] | None, errors: Errors) -> list[dict
         refuse_unknown(item, NOTICE_KEYS, where, errors)
         notice = {name: text_field(item, name, where, errors, required=True)
                   for name in ("key", "probe", "wording", "what_to_do")}
-        if notice["key"] and not KEY_RE.match(notice["key"]):
-            errors.append((f"{where}.key", "use lower-case letters, digits, - and _ (at most 64)"))
-        elif notice["key"] in seen:
-            errors.append((f"{where}.key", f"'{notice['key']}' is used twice"))
-        seen.add(notice["key"])
+        unique_key(notice["key"], where, seen, errors)
         if notice["probe"] and probe_keys is not None and notice["probe"] not in probe_keys:
             errors.append((f"{where}.probe", f"no probe '{notice['probe']}' in this document"))
         notice["channels"] = item.get("channels", [])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from statuspage.config.fields import KEY_RE, Errors, refuse_unknown, text_field, translations_field
+from statuspage.config.fields import Errors, refuse_unknown, text_field, translations_field, unique_key
 from statuspage.models import IncidentTemplate
 from statuspage.statuses import ALL_INCIDENT_STATUSES, Impact
 
@@ -46,11 +46,7 @@ def validate(raw: Any, errors: Errors) -> list[dict]:
             "impact": text_field(item, "impact", where, errors),
             "translations": translations_field(item, where, errors, {"title", "body"}),
         }
-        if template["key"] and not KEY_RE.match(template["key"]):
-            errors.append((f"{where}.key", "use lower-case letters, digits, - and _ (at most 64)"))
-        elif template["key"] in seen:
-            errors.append((f"{where}.key", f"'{template['key']}' is used twice"))
-        seen.add(template["key"])
+        unique_key(template["key"], where, seen, errors)
         if template["status"] and template["status"] not in STATUSES:
             errors.append((f"{where}.status", f"unknown status '{template['status']}'; expected one of "
                                               f"{', '.join(STATUSES)}"))
