@@ -108,6 +108,14 @@ class Incident(models.Model):
         if status == MaintenanceStatus.IN_PROGRESS:
             self.started_at = now
 
+    def latest_component_statuses(self) -> dict[int, str]:
+        """{component id: the status this incident's updates last asked for it}."""
+        latest: dict[int, str] = {}
+        for pk, status in AffectedComponent.objects.filter(update__incident=self).order_by(
+                "update__created_at", "id").values_list("component_id", "new_status"):
+            latest[pk] = status
+        return latest
+
     def components_to_restore(self) -> dict[Component, str]:
         """On resolution, each affected component returns to the worst status still held by
         another public incident under way on it (under_maintenance for a maintenance in
@@ -122,11 +130,7 @@ class Incident(models.Model):
                 for pk in other.components.values_list("pk", flat=True):
                     held.setdefault(pk, []).append(ComponentStatus.UNDER_MAINTENANCE)
                 continue
-            latest: dict[int, str] = {}  # what this incident last set each component to
-            for pk, status in AffectedComponent.objects.filter(update__incident=other).order_by(
-                    "update__created_at", "id").values_list("component_id", "new_status"):
-                latest[pk] = status
-            for pk, status in latest.items():
+            for pk, status in other.latest_component_statuses().items():
                 held.setdefault(pk, []).append(status)
         restore = {}
         for c in self.components.all():

@@ -62,10 +62,7 @@ def pending_component_changes(incident: Incident) -> dict[Component, str]:
     """What publishing will set: each component's latest asked-for status, where it differs now."""
     if incident.published:
         return {}
-    latest: dict[int, str] = {}
-    for component_id, status in AffectedComponent.objects.filter(update__incident=incident).order_by(
-            "update__created_at", "id").values_list("component_id", "new_status"):
-        latest[component_id] = status
+    latest = incident.latest_component_statuses()
     components = Component.objects.in_bulk(list(latest))
     return {components[pk]: status for pk, status in latest.items() if components[pk].status != status}
 
