@@ -124,8 +124,8 @@ def build_history(components: int, days: int = 90, seed: int = 1) -> None:
             AffectedComponent.objects.create(update=update, component=affected[0], old_status="operational",
                                              new_status="degraded_performance" if step < 2 else "operational")
     do_open_incident(name="Registration data shown late", status="identified",
-                      body="Changes made today show up after about an hour.",
-                      components={made[0]: "degraded_performance"})
+                     body="Changes made today show up after about an hour.",
+                     components={made[0]: "degraded_performance"})
 
 
 # --- Measuring in process ----------------------------------------------------------------

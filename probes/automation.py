@@ -191,7 +191,7 @@ def _tripped(probe: Probe, component: Component, verdict: dict) -> bool:
     if incident:
         # Not a new incident, and never a second public "resolved": the same one, identified.
         do_post_update(incident, status=IncidentStatus.IDENTIFIED, body=body, components=change, via="probe",
-                             translations=body_translations)
+                       translations=body_translations)
     else:
         name, names = _words(probe, component, kind, "title")
         incident = do_open_incident(
@@ -241,7 +241,7 @@ def _recovered(probe: Probe, component: Component, wanted: str, held: bool) -> b
         change = {component: wanted} if current and incident.published and not held and not human else {}
         body, translations = _words(probe, component, "monitoring", "body")
         do_post_update(incident, status=IncidentStatus.MONITORING, via="probe", components=change, body=body,
-                             translations=translations)
+                       translations=translations)
         if human:
             alert_when_committed(incident.pk, probe.key, what="recovered", component=component.key, probe_id=probe.pk)
         changed = changed or bool(change)

@@ -94,15 +94,15 @@ def break_things() -> None:
     Incident.objects.filter(pk=incident.pk).update(started_at=now - timedelta(minutes=40))
     incident.updates.update(display_at=now - timedelta(minutes=40))
     do_post_update(incident,
-        status="identified",
-        body="A faulty update of the notification service. Do not go to a recruitment centre because of it.",
-        translations={
-            "uk": "Збій після оновлення сервісу сповіщень. Не йдіть до ТЦК через це повідомлення.",
-            "uz": "Билдиришнома хизматини янгилашдаги носозлик. Бу хабар сабабли ҳеч қаерга борманг.",
-            "uz-latn": "Bildirishnoma xizmatini yangilashdagi nosozlik. Bu xabar sababli hech qayerga bormang.",
-            "ru": "Сбой после обновления сервиса уведомлений. Не идите в ТЦК из-за этого сообщения.",
-        },
-    )
+                   status="identified",
+                   body="A faulty update of the notification service. Do not go to a recruitment centre because of it.",
+                   translations={
+                   "uk": "Збій після оновлення сервісу сповіщень. Не йдіть до ТЦК через це повідомлення.",
+                   "uz": "Билдиришнома хизматини янгилашдаги носозлик. Бу хабар сабабли ҳеч қаерга борманг.",
+                   "uz-latn": "Bildirishnoma xizmatini yangilashdagi nosozlik. Bu xabar sababli hech qayerga bormang.",
+                   "ru": "Сбой после обновления сервиса уведомлений. Не идите в ТЦК из-за этого сообщения.",
+                   },
+                   )
     past = do_open_incident(
         name="SMS codes delayed", components={Component.objects.get(key="oneid-sms"): "partial_outage"},
         body="Codes arrive after several minutes.",
@@ -114,9 +114,9 @@ def break_things() -> None:
                            "ru": "Коды приходят через несколько минут."},
     )
     do_post_update(past, status="resolved", body="Delivered on time again.",
-                     translations={"uk": "Коди знову надходять вчасно.", "uz": "Кодлар яна ўз вақтида келмоқда.",
-                                   "uz-latn": "Kodlar yana oʻz vaqtida kelmoqda.",
-                                   "ru": "Коды снова приходят вовремя."})
+                   translations={"uk": "Коди знову надходять вчасно.", "uz": "Кодлар яна ўз вақтида келмоқда.",
+                   "uz-latn": "Kodlar yana oʻz vaqtida kelmoqda.",
+                   "ru": "Коды снова приходят вовремя."})
     began, ended = now - timedelta(days=3, hours=2), now - timedelta(days=3)
     Incident.objects.filter(pk=past.pk).update(started_at=began, resolved_at=ended)
     past.updates.exclude(status="resolved").update(display_at=began)

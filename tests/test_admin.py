@@ -260,7 +260,7 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(page):
 
 def test_publishing_a_draft_with_the_admin_action_makes_it_public(page, console, oncall_user):
     draft = do_open_incident(name="Probe tripped", published=False,
-                              components={Component.objects.get(key="reserve-data"): "major_outage"})
+                             components={Component.objects.get(key="reserve-data"): "major_outage"})
     assert Client().get("/api/v2/summary.json").json()["incidents"] == []
 
     response = console.post(LIST, {"action": "publish_drafts", "_selected_action": [draft.pk]})

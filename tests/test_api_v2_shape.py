@@ -58,18 +58,18 @@ def busy_page(page):
     for later and one completed."""
     now = timezone.now()
     outage = do_open_incident(name="False deferral shown", status="identified", body="We are on it.",
-                               components={component("reserve-data"): "major_outage"})
+                              components={component("reserve-data"): "major_outage"})
     old = do_open_incident(name="SMS delays", components={component("oneid-signin"): "degraded_performance"})
     do_post_update(old, status="resolved", body="Fixed.")
     running = do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE,
-                                scheduled_for=now - timedelta(minutes=5), scheduled_until=now + timedelta(hours=1),
-                                components={component("reserve-auth"): "under_maintenance"})
+                               scheduled_for=now - timedelta(minutes=5), scheduled_until=now + timedelta(hours=1),
+                               components={component("reserve-auth"): "under_maintenance"})
     later = do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE,
-                              scheduled_for=now + timedelta(days=2), scheduled_until=now + timedelta(days=2, hours=1),
-                              components={component("oneid-signin"): "under_maintenance"})
-    done = do_open_incident(name="Certificate renewal", kind=Incident.Kind.MAINTENANCE,
-                             scheduled_for=now - timedelta(days=3), scheduled_until=now - timedelta(days=3),
+                             scheduled_for=now + timedelta(days=2), scheduled_until=now + timedelta(days=2, hours=1),
                              components={component("oneid-signin"): "under_maintenance"})
+    done = do_open_incident(name="Certificate renewal", kind=Incident.Kind.MAINTENANCE,
+                            scheduled_for=now - timedelta(days=3), scheduled_until=now - timedelta(days=3),
+                            components={component("oneid-signin"): "under_maintenance"})
     do_post_update(done, status="in_progress", components={component("oneid-signin"): "under_maintenance"})
     do_post_update(done, status="completed", body="Done.")
     assert advance_maintenances() == 1  # beat starts the one whose time has come
@@ -237,8 +237,8 @@ def test_the_indicator_is_maintenance_while_one_is_in_progress_and_nothing_is_wr
 def test_a_maintenance_booked_for_later_leaves_the_indicator_alone(page):
     now = timezone.now()
     do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=now + timedelta(days=1),
-                      scheduled_until=now + timedelta(days=1, hours=1),
-                      components={component("reserve-auth"): "under_maintenance"})
+                     scheduled_until=now + timedelta(days=1, hours=1),
+                     components={component("reserve-auth"): "under_maintenance"})
 
     assert get("/api/v2/status.json")["status"] == {"indicator": "none", "description": "All Systems Operational"}
 

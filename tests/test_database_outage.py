@@ -41,7 +41,7 @@ def database_down(db, monkeypatch):
 @pytest.fixture
 def rendered(page):
     do_open_incident(name="Registration data wrong", status="identified", body="A bad deploy.",
-                      components={Component.objects.get(key="reserve-data"): "major_outage"})
+                     components={Component.objects.get(key="reserve-data"): "major_outage"})
     render_all()
 
 

@@ -109,7 +109,7 @@ def test_names_notices_channels_and_incident_texts_follow_the_reader(demo):
 
 def test_a_text_without_a_translation_falls_back_to_the_plain_one(demo):
     do_open_incident(name="SMS delays", body="Codes arrive late.",
-                      components={Component.objects.get(key="oneid-sms"): "degraded_performance"})
+                     components={Component.objects.get(key="oneid-sms"): "degraded_performance"})
 
     html = Client().get("/", HTTP_ACCEPT_LANGUAGE="uz-Latn").content.decode()
 

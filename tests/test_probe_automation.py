@@ -301,8 +301,8 @@ def test_a_run_for_a_region_removed_in_flight_is_skipped_and_the_rest_of_the_bat
 def maintenance(starts_in: timedelta, key="reserve-data") -> Incident:
     start = timezone.now() + starts_in
     return do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
-                             scheduled_until=start + timedelta(hours=2),
-                             components={component(key): "under_maintenance"})
+                            scheduled_until=start + timedelta(hours=2),
+                            components={component(key): "under_maintenance"})
 
 
 def test_a_maintenance_booked_for_later_does_not_stop_a_probe_from_tripping(page, runs):

@@ -121,8 +121,8 @@ def test_a_resolved_incident_is_resolved_once_whatever_the_beat_repeats(page, ru
 def maintenance_in_progress(*keys: str) -> Incident:
     start = timezone.now() - timedelta(minutes=1)
     work = do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
-                             scheduled_until=start + timedelta(hours=1),
-                             components={component(key): "under_maintenance" for key in keys})
+                            scheduled_until=start + timedelta(hours=1),
+                            components={component(key): "under_maintenance" for key in keys})
     advance_maintenances()
     work.refresh_from_db()
     assert work.status == "in_progress"

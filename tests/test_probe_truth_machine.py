@@ -74,7 +74,7 @@ class PageStaysTrue(RuleBasedStateMachine):
     @rule(key=st.sampled_from(COMPONENTS), status=st.sampled_from(["degraded_performance", "major_outage"]))
     def a_person_opens_an_incident(self, key, status):
         do_open_incident(name="We are on it", components={Component.objects.get(key=key): status},
-                          author=self.person)
+                         author=self.person)
 
     @rule(status=st.sampled_from(["identified", "monitoring", "resolved"]))
     def a_person_posts_an_update(self, status):
@@ -85,8 +85,8 @@ class PageStaysTrue(RuleBasedStateMachine):
     @rule(key=st.sampled_from(COMPONENTS))
     def a_maintenance_starts(self, key):
         do_open_incident(name="Upgrade", kind=Incident.Kind.MAINTENANCE, status="in_progress",
-                          scheduled_for=timezone.now(), scheduled_until=timezone.now() + timedelta(hours=1),
-                          components={Component.objects.get(key=key): "under_maintenance"}, via="system")
+                         scheduled_for=timezone.now(), scheduled_until=timezone.now() + timedelta(hours=1),
+                         components={Component.objects.get(key=key): "under_maintenance"}, via="system")
 
     @rule()
     def a_maintenance_ends(self):

@@ -84,7 +84,7 @@ def test_the_incident_permalink_shows_its_updates_and_postmortem(page):
 
 def test_hostile_markdown_is_sanitised_on_the_page_and_in_feeds(page):
     do_open_incident(name="x", body='<script>alert(1)</script> [click](javascript:alert(1)) '
-                                     '<img src=x onerror=alert(1)> <a href="javascript:alert(2)">x</a>')
+                     '<img src=x onerror=alert(1)> <a href="javascript:alert(2)">x</a>')
 
     for url in ["/", "/history", "/history.rss", "/history.atom"]:
         body = Client().get(url).content.decode()

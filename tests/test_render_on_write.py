@@ -73,7 +73,7 @@ def worker_renders_at_once(monkeypatch):
 @pytest.mark.parametrize("lang", ["uk", "en"])
 def test_once_rendered_no_public_request_touches_the_database(page, lang, django_assert_num_queries):
     incident = do_open_incident(name="Login fails", status="identified",
-                                 components={Component.objects.get(key="reserve-data"): "major_outage"})
+                                components={Component.objects.get(key="reserve-data"): "major_outage"})
     render_all()
     client = Client()
 

@@ -109,7 +109,7 @@ def test_an_update_to_one_incident_leaves_other_components_entries_byte_for_byte
     assert all(body is not None for entries in others.values() for body in entries.values())
 
     do_post_update(login, status="identified", body="A bad deploy of the sign-in service.",
-                      components={auth: "partial_outage"})
+                   components={auth: "partial_outage"})
     publish._committed()
 
     report = passes[-1]

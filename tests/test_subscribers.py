@@ -38,7 +38,7 @@ def deliver_all():
 
 def open_incident(key="reserve-data", status="major_outage"):
     return do_open_incident(name="False deferral shown", body="We are *correcting* it.",
-                             components={Component.objects.get(key=key): status})
+                            components={Component.objects.get(key=key): status})
 
 
 def test_it_signs_events_so_standardwebhooks_verifies_them(page, api, loopback_allowed):
@@ -311,8 +311,8 @@ def test_email_texts_and_subjects_are_not_html_escaped(page):
     EmailSubscriber.objects.create(email="olena@example.org", language="uk", confirmed_at=timezone.now())
     EmailSubscriber.objects.create(email="sam@example.org", language="en", confirmed_at=timezone.now())
     do_open_incident(name="Don't & <x>", body="Fixing \"it\" & more.",
-                      translations={"uk": {"name": "Збій об'єднаного входу & <OneID>"}},
-                      body_translations={"uk": "Виправляємо \"це\" & ін."})
+                     translations={"uk": {"name": "Збій об'єднаного входу & <OneID>"}},
+                     body_translations={"uk": "Виправляємо \"це\" & ін."})
     deliver_all()
 
     sent = {m.to[0]: m for m in mail.outbox}
@@ -369,7 +369,7 @@ def test_on_call_users_are_alerted_through_their_own_webhook_and_email(page, onc
     oncall_user.email = "alice@example.org"
     oncall_user.save()
     incident = do_open_incident(name="Registration data: wrong data was shown to a test account", published=False,
-                                 probe_key="reserve-login-and-profile")
+                                probe_key="reserve-login-and-profile")
     with Receiver() as receiver:
         OnCallContact.objects.create(user=oncall_user, alert_webhook_url=receiver.url)
         event_id = queue_oncall_alert(incident.pk, "reserve-login-and-profile")
@@ -386,8 +386,8 @@ def test_event_emails_are_in_the_subscribers_language(page):
     subscriber = EmailSubscriber.objects.create(email="olena@example.org", language="uk",
                                                 confirmed_at=timezone.now())
     do_open_incident(name="False deferral shown", body="We are correcting it.",
-                      translations={"uk": {"name": "Помилкова відстрочка"}},
-                      body_translations={"uk": "Ми виправляємо це."})
+                     translations={"uk": {"name": "Помилкова відстрочка"}},
+                     body_translations={"uk": "Ми виправляємо це."})
     deliver_all()
 
     message = mail.outbox[-1]

@@ -60,7 +60,7 @@ def test_a_draft_does_not_move_page_updated_at(page):
 def test_a_maintenance_has_impact_maintenance(page):
     now = timezone.now()
     do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=now + timedelta(days=1),
-                      scheduled_until=now + timedelta(days=1, hours=1))
+                     scheduled_until=now + timedelta(days=1, hours=1))
 
     assert [m["impact"] for m in summary()["scheduled_maintenances"]] == ["maintenance"]
 

@@ -60,7 +60,7 @@ def served_jwks() -> dict:
 
 def test_every_update_in_v2_verifies_with_cryptography_against_the_served_key_set(page):
     incident = do_open_incident(name="Wrong deferral status shown", body="Some people see a deferral «вони не мають».",
-                                 body_translations={"uk": "Дехто бачить відстрочку, якої не має."})
+                                body_translations={"uk": "Дехто бачить відстрочку, якої не має."})
     do_post_update(incident, status="identified", body="We found the cause.")
 
     data = Client().get("/api/v2/incidents.json").json()
@@ -183,7 +183,7 @@ def test_a_maintenance_notice_in_v2_verifies_too(page):
 
     start = timezone.now() + timedelta(days=1)
     do_open_incident(name="Database upgrade", kind=Incident.Kind.MAINTENANCE, body="Sign-in pauses for 20 minutes.",
-                      scheduled_for=start, scheduled_until=start + timedelta(hours=1))
+                     scheduled_for=start, scheduled_until=start + timedelta(hours=1))
 
     (maintenance,) = Client().get("/api/v2/scheduled-maintenances/upcoming.json").json()["scheduled_maintenances"]
     (update,) = maintenance["incident_updates"]

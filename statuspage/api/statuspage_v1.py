@@ -332,7 +332,7 @@ def incident(request, page_id: str, incident_id: str):
             if "status" in fields:  # a body alone adds to the timeline in the status it has
                 check_transition(target, data["status"], reopen=fields.get("reopen", False))
             do_post_update(target, status=data["status"], body=data["body"], components=data["components"],
-                               author=request.user, via=VIA)
+                           author=request.user, via=VIA)
     return Response(incident_shape(_incident(incident_id), page))
 
 

@@ -83,7 +83,7 @@ def incident_updates(request, incident_id: str):
     check_transition(incident, data["status"], data["reopen"])
     do_post_update(incident, status=data["status"], body=data["body"], components=data["components"],
                    author=request.user, via="api",
-                         translations={lang: body for lang, body in data["body_translations"].items() if body})
+                   translations={lang: body for lang, body in data["body_translations"].items() if body})
     return _incident_response(incident.pk, http.HTTP_201_CREATED)
 
 

@@ -62,7 +62,7 @@ def deliver_all() -> None:
 def test_the_npm_statuspage_io_client_reads_every_v2_endpoint(live_server, transactional_db, page):
     start = timezone.now() + timedelta(days=1)
     do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
-                      scheduled_until=start + timedelta(hours=1))
+                     scheduled_until=start + timedelta(hours=1))
     do_open_incident(name="Login slow", components={Component.objects.get(key="oneid-signin"): "degraded_performance"})
 
     done = subprocess.run(["node", str(HERE / "statuspage_io_reader.js"), live_server.url], cwd=ROOT,
@@ -89,7 +89,7 @@ def test_a_node_receiver_verifies_our_webhooks_with_npm_standardwebhooks(page, a
     assert receiver.next() == {"ready": True}
 
     do_open_incident(name="Реєстр показує хибну відстрочку",  # non-ASCII: signed as UTF-8 bytes
-                      components={Component.objects.get(key="reserve-data"): "major_outage"})
+                     components={Component.objects.get(key="reserve-data"): "major_outage"})
     deliver_all()
     received = [receiver.next(), receiver.next()]
 

@@ -110,7 +110,7 @@ def test_redis_restarted_while_tasks_are_queued_loses_no_update_or_webhook(targe
             wait_runs(2)
             stop(first, signal.SIGQUIT)
         incident = do_open_incident(name="Registration data wrong", status="identified", body="A bad deploy.",
-                                     components={Component.objects.get(key="reserve-auth"): "major_outage"})
+                                    components={Component.objects.get(key="reserve-auth"): "major_outage"})
         do_post_update(incident, status="monitoring", body="A fix is out.")
         do_open_incident(name="SMS codes late")
         time.sleep(2)  # beat queues dispatch ticks too

@@ -73,7 +73,7 @@ def test_a_maintenance_body_carries_its_schedule_and_automation(page):
 
     start = timezone.now() + timedelta(days=1)
     do_open_incident(name="Network change", kind=Incident.Kind.MAINTENANCE, scheduled_for=start,
-                      scheduled_until=start + timedelta(hours=2))
+                     scheduled_until=start + timedelta(hours=2))
 
     incident = last_body("maintenance.scheduled")["incident"]
 
